@@ -1,0 +1,1 @@
+# dbstate build fragment

@@ -1,0 +1,1 @@
+# gmm build fragment

@@ -1,0 +1,186 @@
+/*
+ * wire.h - every fabric frame, opcode and payload struct in one place.
+ * Shared by the monitor kernels (freestanding) and the host tools (gmmd, tess, hub).
+ */
+#ifndef TESSERA_WIRE_H
+#define TESSERA_WIRE_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/*
+ * A fabric frame is an Ethernet II frame:
+ *   struct fab_eth | struct fab_hdr | payload[hdr.len]
+ * All multi-byte fields after the Ethernet header are little-endian (every
+ * Tessera node and the host are x86-64); the ethertype is big-endian as
+ * Ethernet requires.
+ */
+#define FAB_ETHERTYPE      0x88B5u      /* IEEE 802 local experimental 1 */
+#define FAB_MAGIC          0x53534554u  /* "TESS" read little-endian */
+#define FAB_VERSION        1u
+#define FAB_MAX_PAYLOAD    (8192u + 512u) /* a page + a piggybacked page + slack */
+#define FAB_ETH_LEN        14u
+#define FAB_HDR_LEN        32u
+#define FAB_MAX_FRAME      (FAB_ETH_LEN + FAB_HDR_LEN + FAB_MAX_PAYLOAD)
+
+/* Node ids. gmmd is node 0; ids 1..FAB_MAX_NODE are monitors. */
+#define FAB_NODE_GMM       0u
+#define FAB_NODE_MAX       4095u
+#define FAB_NODE_NONE      0xFFFFu      /* not yet assigned (join mode) */
+
+/* MAC of node N on the fabric segment: 52:54:00:fa:HH:LL (N = HH<<8|LL). */
+#define FAB_MAC_OUI0 0x52
+#define FAB_MAC_OUI1 0x54
+#define FAB_MAC_OUI2 0x00
+#define FAB_MAC_TAG  0xfa
+
+static inline void fab_mac_for_node(uint16_t node, uint8_t mac[6])
+{
+	mac[0] = FAB_MAC_OUI0; mac[1] = FAB_MAC_OUI1; mac[2] = FAB_MAC_OUI2;
+	mac[3] = FAB_MAC_TAG;  mac[4] = (uint8_t)(node >> 8); mac[5] = (uint8_t)node;
+}
+
+struct fab_eth {
+	uint8_t  dst[6];
+	uint8_t  src[6];
+	uint16_t ethertype;      /* big-endian */
+} __attribute__((packed));
+
+enum fab_type {
+	FAB_T_REQ    = 1,        /* expects exactly one FAB_T_REPLY with same req_id */
+	FAB_T_REPLY  = 2,
+	FAB_T_ONEWAY = 3,        /* no reply */
+};
+
+struct fab_hdr {
+	uint32_t magic;          /* FAB_MAGIC */
+	uint8_t  version;        /* FAB_VERSION */
+	uint8_t  type;           /* enum fab_type */
+	uint16_t op;             /* enum fab_op */
+	uint16_t src;            /* sender node id (FAB_NODE_NONE before join) */
+	uint16_t dst;            /* receiver node id */
+	int32_t  status;         /* replies: 0 or a negative Linux errno */
+	uint64_t req_id;         /* REQ/REPLY: caller-chosen, unique per caller */
+	uint32_t len;            /* payload bytes that follow */
+	uint32_t hdr_check;      /* fab_hdr_check() over the 28 bytes before it */
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct fab_eth) == FAB_ETH_LEN, "eth header size");
+_Static_assert(sizeof(struct fab_hdr) == FAB_HDR_LEN, "fabric header size");
+
+enum fab_op {
+	FAB_OP_JOIN       = 1,   /* REQ  node->gmm: fab_join_req      / fab_join_reply */
+	FAB_OP_HEARTBEAT  = 2,   /* ONEWAY node->gmm: fab_heartbeat */
+	FAB_OP_REJOIN     = 3,   /* ONEWAY gmm->node: you are unknown/dead, join again */
+	FAB_OP_PING       = 4,   /* REQ  any->any: payload echoed back verbatim */
+	FAB_OP_RESOLVE    = 5,   /* REQ  node->gmm: fab_resolve_req   / fab_resolve_reply */
+	FAB_OP_PING_PEER  = 6,   /* REQ  gmm->node: fab_ping_peer_req / fab_ping_peer_reply */
+	FAB_OP_STATS      = 7,   /* REQ  gmm->node: (none)            / fab_stats */
+	FAB_OP__COUNT
+};
+
+enum fab_role {
+	FAB_ROLE_GMM     = 0,
+	FAB_ROLE_PROCESS = 1,
+	FAB_ROLE_MEMORY  = 2,
+	FAB_ROLE_STORAGE = 3,
+};
+
+/* Transport a node's fabric runs on (the cxl transport comes later). */
+enum fab_transport {
+	FAB_TRANSPORT_NET = 1,
+	FAB_TRANSPORT_CXL = 2,
+};
+
+#define FAB_CAP_NET   (1u << 0)
+#define FAB_CAP_CXL   (1u << 1)
+#define FAB_CAP_PKS   (1u << 2)
+
+struct fab_join_req {
+	uint8_t  role;           /* enum fab_role */
+	uint8_t  transport;      /* enum fab_transport */
+	uint16_t want_id;        /* id from the command line, or FAB_NODE_NONE */
+	uint8_t  mac[6];         /* the NIC's MAC */
+	uint16_t kernel_version;
+	uint64_t mem_bytes;      /* usable RAM of the node */
+	uint64_t caps;           /* FAB_CAP_* */
+	uint64_t boot_nonce;     /* random per boot: tells a reboot from a retry */
+	char     name[16];       /* optional, NUL-padded (from cmdline name=) */
+} __attribute__((packed));
+
+struct fab_join_reply {
+	uint16_t node_id;
+	uint16_t reserved;
+	uint32_t hb_interval_ms;
+	uint32_t dead_after_ms;
+	uint32_t reserved2;
+	uint64_t cluster_id;
+} __attribute__((packed));
+
+/* Counters every node keeps; carried in each heartbeat, shown by tess status. */
+struct fab_stats {
+	uint64_t uptime_ms;
+	uint64_t rx_frames;
+	uint64_t tx_frames;
+	uint64_t rx_malformed;   /* failed fab_frame_validate() */
+	uint64_t rx_dropped;     /* valid but unwanted: not for us, no buffer, unknown op */
+	uint64_t rx_late;        /* replies with no waiting caller (late/duplicate) */
+	uint64_t rpc_calls;
+	uint64_t rpc_retries;
+	uint64_t rpc_timeouts;
+	uint64_t requests_served;
+	uint64_t irqs;
+	uint64_t heap_used;
+	uint64_t frames_free;    /* free page frames */
+	uint64_t frames_total;
+} __attribute__((packed));
+
+struct fab_heartbeat {
+	uint64_t boot_nonce;
+	uint32_t seq;
+	uint32_t reserved;
+	struct fab_stats stats;
+} __attribute__((packed));
+
+struct fab_resolve_req {
+	uint16_t node_id;
+	uint16_t reserved[3];
+} __attribute__((packed));
+
+struct fab_resolve_reply {
+	uint8_t  mac[6];
+	uint8_t  role;
+	uint8_t  up;             /* 1 if the node is up */
+} __attribute__((packed));
+
+#define FAB_PING_PEER_MAX 256
+struct fab_ping_peer_req {
+	uint16_t target;         /* node to ping */
+	uint16_t count;          /* 1..FAB_PING_PEER_MAX */
+	uint32_t size;           /* payload bytes, 0..FAB_MAX_PAYLOAD */
+} __attribute__((packed));
+
+struct fab_ping_peer_reply {
+	uint32_t sent;
+	uint32_t ok;
+	uint64_t min_ns;
+	uint64_t median_ns;
+	uint64_t max_ns;
+} __attribute__((packed));
+
+/* Why a frame was rejected (for counters and logs). */
+enum fab_reject {
+	FAB_OK = 0,
+	FAB_ERR_SHORT,           /* shorter than eth + fabric header */
+	FAB_ERR_ETHERTYPE,
+	FAB_ERR_MAGIC,
+	FAB_ERR_VERSION,
+	FAB_ERR_CHECK,
+	FAB_ERR_TYPE,
+	FAB_ERR_OP,
+	FAB_ERR_LEN,             /* len disagrees with the frame or exceeds max */
+	FAB_ERR_PAYLOAD,         /* payload size wrong for the opcode */
+	FAB_ERR__COUNT
+};
+
+#endif /* TESSERA_WIRE_H */
