@@ -1,0 +1,625 @@
+/*
+ * tools/tess_up.c - `tess up` and `tess down`: start the fabric hub, gmmd and
+ * one QEMU per node, wait until every node has joined; stop them all again.
+ * What was started is recorded in DIR/cluster.json (see docs/interfaces.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <tessera/wire.h>
+#include "tess.h"
+
+#define UP_MAX_NODES      64
+#define UP_DEFAULT_MEM_MB 128
+#define UP_POLL_MS        100
+#define DAEMON_START_MS   10000     /* hub socket / gmmd socket must appear by then */
+#define DOWN_TERM_MS      3000      /* SIGTERM, then SIGKILL after this */
+
+struct up_node {
+	int id;
+	char name[16];
+	const char *role;
+	char image[TESS_PATH_MAX];
+	char mac[18];
+	pid_t launcher;                 /* our child: qemu before -daemonize, or a fake node */
+	pid_t pid;                      /* the running node process */
+	int joined;
+};
+
+struct up_cfg {
+	int counts[3];                  /* process, memory, storage */
+	const char *accel;
+	const char *bios;
+	int timeout_s;
+	int mem_mb;
+};
+
+static const char *const role_of[3] = { "process", "memory", "storage" };
+static const char role_letter[3] = { 'p', 'm', 's' };
+
+static void parse_up(struct tess *t, struct up_cfg *c, int argc, char **argv)
+{
+	static const char *const count_opt[3] = { "--pnodes", "--mnodes", "--snodes" };
+	struct opts o;
+	const char *a, *v;
+
+	c->counts[0] = c->counts[1] = c->counts[2] = 1;
+	c->accel = NULL;
+	c->bios = "seabios";
+	c->timeout_s = 60;
+	c->mem_mb = UP_DEFAULT_MEM_MB;
+	opts_init(&o, argc, argv);
+	while ((a = opts_next(&o))) {
+		int matched = 0;
+
+		if (opts_common(t, &o, a))
+			continue;
+		for (int r = 0; r < 3; r++)
+			if (opts_value(&o, a, count_opt[r], NULL, &v)) {
+				c->counts[r] = (int)parse_long(count_opt[r], v, 0, UP_MAX_NODES);
+				matched = 1;
+			}
+		if (matched)
+			continue;
+		if (opts_value(&o, a, "--accel", NULL, &v)) {
+			if (strcmp(v, "kvm") && strcmp(v, "tcg"))
+				die_usage("--accel: expected kvm or tcg, got '%s'", v);
+			c->accel = v;
+		} else if (opts_value(&o, a, "--bios", NULL, &v)) {
+			if (strcmp(v, "seabios") && strcmp(v, "qboot"))
+				die_usage("--bios: expected seabios or qboot, got '%s'", v);
+			c->bios = v;
+		} else if (opts_value(&o, a, "--timeout", NULL, &v)) {
+			c->timeout_s = (int)parse_long("--timeout", v, 1, 3600);
+		} else if (opts_value(&o, a, "--mem-mb", NULL, &v)) {
+			c->mem_mb = (int)parse_long("--mem-mb", v, 16, 65536);
+		} else {
+			die_usage("up: unknown argument '%s' (see: tess help)", a);
+		}
+	}
+	if (c->counts[0] + c->counts[1] + c->counts[2] == 0)
+		die_usage("up: a cluster needs at least one node");
+	if (c->counts[0] + c->counts[1] + c->counts[2] > UP_MAX_NODES)
+		die_usage("up: at most %d nodes", UP_MAX_NODES);
+}
+
+/* KVM when /dev/kvm opens read-write, TCG otherwise; --accel overrides. */
+static const char *pick_accel(const char *want)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int err = errno;
+
+	if (fd >= 0)
+		close(fd);
+	if (want && strcmp(want, "kvm") == 0 && fd < 0)
+		die("--accel kvm: /dev/kvm is not usable (%s)", strerror(err));
+	if (want)
+		return want;
+	return fd >= 0 ? "kvm" : "tcg";
+}
+
+/* Refuse a state directory that a live cluster (or just its gmmd) uses. */
+static void check_not_in_use(const struct tess *t)
+{
+	pid_t pids[8];
+	int fd = open(spath(t, "lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd >= 0) {
+		if (flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK)
+			die("state directory %s is in use by another cluster (stop it with: tess --state %s down)",
+			    t->state, t->state);
+		close(fd);
+	}
+	if (cluster_procs(t, pids, 8) > 0)
+		die("state directory %s is in use by another cluster (pid %ld; stop it with: tess --state %s down)",
+		    t->state, (long)pids[0], t->state);
+}
+
+static void need_file(const char *path, const char *hint)
+{
+	if (access(path, R_OK))
+		die("%s not found (%s)", path, hint);
+}
+
+static void unlink_glob(const char *pattern)
+{
+	glob_t g;
+
+	if (glob(pattern, 0, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			unlink(g.gl_pathv[i]);
+	globfree(&g);
+}
+
+/* Sockets and pid files of a previous run: QEMU cannot bind over a stale socket. */
+static void remove_runtime_files(const struct tess *t)
+{
+	unlink(spath(t, "gmmd.sock"));
+	unlink(spath(t, "gmmd.pid"));
+	unlink(spath(t, "hub.pid"));
+	unlink_glob(spath(t, "fabric/*.sock"));
+	unlink_glob(spath(t, "nodes/n*.gdb"));
+	unlink_glob(spath(t, "nodes/n*.pid"));
+}
+
+/* First line of a log, for one-line errors. */
+static const char *log_first_line(const char *path)
+{
+	static char line[256];
+	FILE *f = fopen(path, "r");
+
+	line[0] = 0;
+	if (f) {
+		if (fgets(line, sizeof(line), f))
+			line[strcspn(line, "\n")] = 0;
+		fclose(f);
+	}
+	return line;
+}
+
+static int child_exited(pid_t pid)
+{
+	int st;
+
+	return pid > 0 && waitpid(pid, &st, WNOHANG) == pid;
+}
+
+static void wait_for_socket(const struct tess *t, const char *sock, pid_t pid,
+			    const char *what, const char *log)
+{
+	uint64_t deadline = now_ms() + DAEMON_START_MS;
+
+	while (access(sock, F_OK)) {
+		if (child_exited(pid))
+			die("%s exited at start: %s (log: %s)", what, log_first_line(log), log);
+		if (now_ms() > deadline)
+			die("%s did not create %s within %d s (log: %s; tess down cleans up)",
+			    what, sock, DAEMON_START_MS / 1000, log);
+		sleep_ms(10);
+	}
+	(void)t;
+}
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		die("out of memory");
+	va_end(ap);
+	return s;
+}
+
+static pid_t launch_qemu(const struct tess *t, const struct up_cfg *c, const char *qemu,
+			 const struct up_node *n)
+{
+	char *argv[64];
+	int i = 0;
+	int kvm = strcmp(c->accel, "kvm") == 0;
+
+	argv[i++] = (char *)qemu;
+	argv[i++] = "-name";
+	argv[i++] = xasprintf("tess-%s", n->name);
+	argv[i++] = "-M";
+	argv[i++] = "pc";
+	argv[i++] = "-cpu";
+	argv[i++] = kvm ? "host" : "max";
+	argv[i++] = "-accel";
+	argv[i++] = (char *)c->accel;
+	argv[i++] = "-smp";
+	argv[i++] = "1";
+	argv[i++] = "-m";
+	argv[i++] = xasprintf("%d", c->mem_mb);
+	argv[i++] = "-nodefaults";
+	argv[i++] = "-no-user-config";
+	argv[i++] = "-display";
+	argv[i++] = "none";
+	argv[i++] = "-no-reboot";
+	if (strcmp(c->bios, "qboot") == 0) {
+		argv[i++] = "-bios";
+		argv[i++] = "/usr/share/qemu/qboot.rom";
+	}
+	argv[i++] = "-kernel";
+	argv[i++] = (char *)n->image;
+	argv[i++] = "-append";
+	argv[i++] = xasprintf("node=%d role=%s name=%s", n->id, n->role, n->name);
+	argv[i++] = "-serial";
+	argv[i++] = xasprintf("file:%s", spath(t, "nodes/n%d.log", n->id));
+	argv[i++] = "-netdev";
+	argv[i++] = xasprintf("dgram,id=fab,local.type=unix,local.path=%s,remote.type=unix,remote.path=%s",
+			      spath(t, "fabric/n%d.sock", n->id), spath(t, "fabric/hub.sock"));
+	argv[i++] = "-device";
+	/* romfile= skips the iPXE option ROM: nothing boots from the network. */
+	argv[i++] = xasprintf("virtio-net-pci,netdev=fab,mac=%s,disable-legacy=on,romfile=", n->mac);
+	argv[i++] = "-gdb";
+	argv[i++] = xasprintf("unix:%s,server=on,wait=off", spath(t, "nodes/n%d.gdb", n->id));
+	argv[i++] = "-pidfile";
+	argv[i++] = xasprintf("%s", spath(t, "nodes/n%d.pid", n->id));
+	argv[i++] = "-daemonize";
+	argv[i] = NULL;
+	return spawn(argv, spath(t, "nodes/n%d.qemu.log", n->id), 0);
+}
+
+/* Tool tests without kernels: TESS_FAKE_NODE=script runs that script per node instead of QEMU. */
+static pid_t launch_fake(const struct tess *t, const char *script, const struct up_node *n)
+{
+	const char *py = find_in_path("python3");
+	char *argv[16];
+	int i = 0;
+
+	if (!py)
+		die("python3 not found (run make deps)");
+	argv[i++] = xasprintf("%s", py);
+	argv[i++] = (char *)script;
+	argv[i++] = "--state";
+	argv[i++] = (char *)t->state;
+	argv[i++] = "--id";
+	argv[i++] = xasprintf("%d", n->id);
+	argv[i++] = "--role";
+	argv[i++] = (char *)n->role;
+	argv[i++] = "--name";
+	argv[i++] = (char *)n->name;
+	argv[i] = NULL;
+	return spawn(argv, spath(t, "nodes/n%d.log", n->id), 0);
+}
+
+static json_t *node_json(const struct tess *t, const struct up_node *n)
+{
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}",
+			 "id", n->id, "name", n->name, "role", n->role, "mac", n->mac,
+			 "image", n->image, "pid", (json_int_t)n->pid,
+			 "log", spath(t, "nodes/n%d.log", n->id),
+			 "gdb", spath(t, "nodes/n%d.gdb", n->id),
+			 "pidfile", spath(t, "nodes/n%d.pid", n->id));
+}
+
+static void record(const struct tess *t, const struct up_cfg *c, struct up_node *nodes, int nn,
+		   pid_t hub, pid_t gmmd, int64_t boot_ms)
+{
+	json_t *arr = json_array(), *doc;
+	char when[64];
+	time_t now = time(NULL);
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
+	for (int i = 0; i < nn; i++)
+		json_array_append_new(arr, node_json(t, &nodes[i]));
+	doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:{s:i, s:i, s:i}, s:I,"
+			" s:{s:I, s:s, s:s}, s:{s:I, s:s, s:s}, s:o}",
+			"version", 1, "state_dir", t->state, "started_at", when,
+			"accel", c->accel, "bios", c->bios, "mem_mb", c->mem_mb,
+			"counts", "process", c->counts[0], "memory", c->counts[1], "storage", c->counts[2],
+			"boot_ms", (json_int_t)boot_ms,
+			"hub", "pid", (json_int_t)hub, "sock", spath(t, "fabric/hub.sock"), "log", spath(t, "hub.log"),
+			"gmmd", "pid", (json_int_t)gmmd, "sock", spath(t, "gmmd.sock"), "log", spath(t, "gmmd.log"),
+			"nodes", arr);
+	if (!doc)
+		die("cannot build cluster.json");
+	cluster_save(t, doc);
+	json_decref(doc);
+}
+
+static void print_table(json_t *status, const struct up_node *nodes, int nn)
+{
+	json_t *gn = json_object_get(status, "nodes");
+
+	printf("%-4s %-8s %-8s %-6s %-17s %s\n", "ID", "NAME", "ROLE", "STATE", "MAC", "MEM");
+	for (int i = 0; i < nn; i++) {
+		struct node_ref r;
+		char idbuf[16];
+		json_t *n = NULL;
+		size_t k;
+		json_t *x;
+
+		snprintf(idbuf, sizeof(idbuf), "%d", nodes[i].id);
+		if (node_lookup(gn, idbuf, &r) == 0)
+			json_array_foreach(gn, k, x)
+				if (json_integer_value(json_object_get(x, "id")) == nodes[i].id)
+					n = x;
+		printf("%-4d %-8s %-8s %-6s %-17s %.0f MiB\n", nodes[i].id, nodes[i].name, nodes[i].role,
+		       n ? json_string_value(json_object_get(n, "state")) : "?",
+		       n && json_string_value(json_object_get(n, "mac")) ?
+		       json_string_value(json_object_get(n, "mac")) : nodes[i].mac,
+		       n ? json_number_value(json_object_get(n, "mem_bytes")) / 1048576.0 : 0.0);
+	}
+}
+
+/* Which expected nodes are up in gmmd's status now? Prints each newly joined node. */
+static int count_joined(json_t *status, struct up_node *nodes, int nn, uint64_t t0)
+{
+	json_t *gn = json_object_get(status, "nodes"), *x;
+	int up = 0;
+	size_t k;
+
+	for (int i = 0; i < nn; i++) {
+		if (!nodes[i].joined)
+			json_array_foreach(gn, k, x) {
+				const char *st = json_string_value(json_object_get(x, "state"));
+
+				if (json_integer_value(json_object_get(x, "id")) == nodes[i].id &&
+				    st && strcmp(st, "up") == 0) {
+					nodes[i].joined = 1;
+					printf("  node %d (%s) joined after %.2f s\n", nodes[i].id, nodes[i].name,
+					       (double)(now_ms() - t0) / 1000.0);
+				}
+			}
+		up += nodes[i].joined;
+	}
+	return up;
+}
+
+int cmd_up(struct tess *t, int argc, char **argv)
+{
+	struct up_cfg c;
+	struct up_node nodes[UP_MAX_NODES];
+	const char *qemu = NULL, *fake = getenv("TESS_FAKE_NODE");
+	char hub_bin[TESS_PATH_MAX], gmmd_bin[TESS_PATH_MAX];
+	uint64_t t0 = now_ms(), deadline;
+	pid_t hub, gmmd;
+	json_t *req, *status = NULL;
+	int nn = 0, id = 1;
+
+	parse_up(t, &c, argc, argv);
+	if (!fake) {
+		qemu = find_in_path("qemu-system-x86_64");
+		if (!qemu)
+			die("qemu-system-x86_64 not found (run make deps)");
+		qemu = strdup(qemu);
+	}
+	snprintf(hub_bin, sizeof(hub_bin), "%s", bpath(t, "tess-hub"));
+	snprintf(gmmd_bin, sizeof(gmmd_bin), "%s", bpath(t, "gmmd"));
+	need_file(hub_bin, "run make");
+	need_file(gmmd_bin, "run make");
+	for (int r = 0; r < 3; r++)
+		for (int k = 1; k <= c.counts[r]; k++, id++) {
+			struct up_node *n = &nodes[nn++];
+			uint8_t mac[6];
+			char img[32];
+
+			memset(n, 0, sizeof(*n));
+			n->id = id;
+			n->role = role_of[r];
+			snprintf(n->name, sizeof(n->name), "%c%d", role_letter[r], k);
+			snprintf(img, sizeof(img), "tessera-%s.elf", n->role);
+			snprintf(n->image, sizeof(n->image), "%s", bpath(t, img));
+			fab_mac_for_node((uint16_t)id, mac);
+			snprintf(n->mac, sizeof(n->mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+				 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+			if (!fake)
+				need_file(n->image, "run make");
+		}
+	state_resolve(t, 1);
+	check_not_in_use(t);
+	c.accel = fake ? "none" : pick_accel(c.accel);
+	remove_runtime_files(t);
+
+	/* The fabric hub first: nodes and gmmd send to its socket. */
+	{
+		char *hv[] = { hub_bin, "--sock", (char *)spath(t, "fabric/hub.sock"), NULL };
+
+		hub = spawn(hv, spath(t, "hub.log"), 0);
+		pidfile_write(spath(t, "hub.pid"), hub);
+		wait_for_socket(t, spath(t, "fabric/hub.sock"), hub, "tess-hub", spath(t, "hub.log"));
+	}
+	{
+		char *gv[] = { gmmd_bin, "--state", t->state, "--foreground", NULL };
+
+		gmmd = spawn(gv, spath(t, "gmmd.log"), 0);
+		wait_for_socket(t, spath(t, "gmmd.sock"), gmmd, "gmmd", spath(t, "gmmd.log"));
+		if (access(spath(t, "gmmd.pid"), F_OK))
+			pidfile_write(spath(t, "gmmd.pid"), gmmd);
+	}
+	record(t, &c, nodes, nn, hub, gmmd, -1);
+
+	/* All nodes at once: they boot in parallel. */
+	printf("starting %d node%s (%d process, %d memory, %d storage; accel %s) in %s\n",
+	       nn, nn == 1 ? "" : "s", c.counts[0], c.counts[1], c.counts[2], c.accel, t->state);
+	for (int i = 0; i < nn; i++)
+		nodes[i].launcher = fake ? launch_fake(t, fake, &nodes[i]) : launch_qemu(t, &c, qemu, &nodes[i]);
+	for (int i = 0; i < nn; i++) {
+		int st;
+
+		if (fake) {
+			nodes[i].pid = nodes[i].launcher;
+			pidfile_write(spath(t, "nodes/n%d.pid", nodes[i].id), nodes[i].pid);
+			continue;
+		}
+		while (waitpid(nodes[i].launcher, &st, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			const char *ql = spath(t, "nodes/n%d.qemu.log", nodes[i].id);
+
+			record(t, &c, nodes, nn, hub, gmmd, -1);
+			die("node %d (%s): qemu failed to start: %s (log: %s; tess down cleans up)",
+			    nodes[i].id, nodes[i].name, log_first_line(ql), ql);
+		}
+		nodes[i].pid = pidfile_read(spath(t, "nodes/n%d.pid", nodes[i].id));
+	}
+	record(t, &c, nodes, nn, hub, gmmd, -1);
+
+	/* Wait until gmmd reports every node up. */
+	deadline = t0 + (uint64_t)c.timeout_s * 1000;
+	req = json_pack("{s:s}", "cmd", "status");
+	for (;;) {
+		char err[256];
+
+		json_decref(status);
+		status = ctl_try(t, req, 2000, err, sizeof(err));
+		if (status && json_is_true(json_object_get(status, "ok")) &&
+		    count_joined(status, nodes, nn, t0) == nn)
+			break;
+		if (child_exited(gmmd))
+			die("gmmd exited while nodes were joining (log: %s; tess down cleans up)",
+			    spath(t, "gmmd.log"));
+		for (int i = 0; i < nn; i++)
+			if (!nodes[i].joined && !proc_of_cluster(t, nodes[i].pid))
+				die("node %d (%s) exited before joining; console log: %s (tess down cleans up)",
+				    nodes[i].id, nodes[i].name, spath(t, "nodes/n%d.log", nodes[i].id));
+		if (now_ms() >= deadline)
+			for (int i = 0; i < nn; i++)
+				if (!nodes[i].joined)
+					die("node %d (%s) did not join within %d s; console log: %s "
+					    "(the cluster is left up for inspection; tess down cleans up)",
+					    nodes[i].id, nodes[i].name, c.timeout_s,
+					    spath(t, "nodes/n%d.log", nodes[i].id));
+		sleep_ms(UP_POLL_MS);
+	}
+	json_decref(req);
+	{
+		uint64_t boot = now_ms() - t0;
+
+		record(t, &c, nodes, nn, hub, gmmd, (int64_t)boot);
+		print_table(status, nodes, nn);
+		printf("cluster up in %.2f s: %d node%s, accel %s, state %s\n", (double)boot / 1000.0,
+		       nn, nn == 1 ? "" : "s", c.accel, t->state);
+	}
+	json_decref(status);
+	return 0;
+}
+
+/* ---- down ------------------------------------------------------------------- */
+
+static int add_pid(pid_t *pids, int n, int max, pid_t p)
+{
+	if (p <= 0 || n >= max)
+		return n;
+	for (int i = 0; i < n; i++)
+		if (pids[i] == p)
+			return n;
+	pids[n] = p;
+	return n + 1;
+}
+
+/* Every process of the cluster we can find: recorded pids, pid files and a /proc scan. */
+static int collect_pids(const struct tess *t, json_t *cl, pid_t *pids, int max)
+{
+	pid_t scan[256];
+	int n = 0, ns;
+	size_t i;
+	json_t *x;
+	glob_t g;
+
+	if (cl) {
+		n = add_pid(pids, n, max, (pid_t)json_integer_value(json_object_get(json_object_get(cl, "hub"), "pid")));
+		n = add_pid(pids, n, max, (pid_t)json_integer_value(json_object_get(json_object_get(cl, "gmmd"), "pid")));
+		json_array_foreach(json_object_get(cl, "nodes"), i, x)
+			n = add_pid(pids, n, max, (pid_t)json_integer_value(json_object_get(x, "pid")));
+	}
+	n = add_pid(pids, n, max, pidfile_read(spath(t, "gmmd.pid")));
+	n = add_pid(pids, n, max, pidfile_read(spath(t, "hub.pid")));
+	if (glob(spath(t, "nodes/n*.pid"), 0, NULL, &g) == 0)
+		for (i = 0; i < g.gl_pathc; i++)
+			n = add_pid(pids, n, max, pidfile_read(g.gl_pathv[i]));
+	globfree(&g);
+	ns = cluster_procs(t, scan, 256);
+	for (int k = 0; k < ns; k++)
+		n = add_pid(pids, n, max, scan[k]);
+	/* Only processes that really belong to this state directory. */
+	for (int k = 0; k < n;)
+		if (!proc_of_cluster(t, pids[k]))
+			pids[k] = pids[--n];
+		else
+			k++;
+	return n;
+}
+
+static int wait_gone(const struct tess *t, pid_t *pids, int n, unsigned ms)
+{
+	uint64_t deadline = now_ms() + ms;
+	int alive;
+
+	for (;;) {
+		alive = 0;
+		for (int i = 0; i < n; i++)
+			alive += proc_of_cluster(t, pids[i]);
+		if (!alive || now_ms() >= deadline)
+			return alive;
+		sleep_ms(20);
+	}
+}
+
+int cmd_down(struct tess *t, int argc, char **argv)
+{
+	struct opts o;
+	const char *a;
+	pid_t pids[512];
+	int n, shut = 0;
+	json_t *cl, *req, *r;
+	char err[256];
+	struct stat st;
+
+	opts_init(&o, argc, argv);
+	while ((a = opts_next(&o)))
+		if (!opts_common(t, &o, a))
+			die_usage("down: unknown argument '%s'", a);
+	{
+		/* A missing state directory is "nothing to do", not an error. */
+		const char *s = t->state_arg ? t->state_arg : getenv("TESSERA_STATE");
+		char def[64];
+
+		if (!s || !*s) {
+			snprintf(def, sizeof(def), "/tmp/tessera-%u", (unsigned)getuid());
+			s = def;
+		}
+		if (stat(s, &st) || !S_ISDIR(st.st_mode)) {
+			printf("no cluster is up in %s (nothing to stop)\n", s);
+			return 0;
+		}
+	}
+	state_resolve(t, 0);
+	cl = cluster_load(t);
+
+	/* Ask gmmd to stop first, so it records the shutdown in its tables. */
+	req = json_pack("{s:s}", "cmd", "shutdown");
+	r = ctl_try(t, req, 3000, err, sizeof(err));
+	shut = r != NULL;
+	json_decref(r);
+	json_decref(req);
+
+	n = collect_pids(t, cl, pids, 512);
+	if (!n && !shut) {
+		printf("no cluster is up in %s (nothing to stop)\n", t->state);
+		remove_runtime_files(t);
+		json_decref(cl);
+		return 0;
+	}
+	for (int round = 0; round < 2 && n; round++) {
+		for (int i = 0; i < n; i++)
+			kill(pids[i], SIGTERM);
+		if (wait_gone(t, pids, n, DOWN_TERM_MS))
+			for (int i = 0; i < n; i++)
+				if (proc_of_cluster(t, pids[i]))
+					kill(pids[i], SIGKILL);
+		wait_gone(t, pids, n, 2000);
+		/* Anything started meanwhile (a restarted gmmd, say) gets the same treatment. */
+		n = collect_pids(t, NULL, pids, 512);
+	}
+	if (n) {
+		json_decref(cl);
+		die("could not stop pid %ld of the cluster in %s", (long)pids[0], t->state);
+	}
+	remove_runtime_files(t);
+	if (cl) {
+		time_t now = time(NULL);
+		char when[64];
+
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
+		json_object_set_new(cl, "stopped_at", json_string(when));
+		cluster_save(t, cl);
+		json_decref(cl);
+	}
+	printf("cluster in %s is down (logs and state.db kept there)\n", t->state);
+	return 0;
+}
