@@ -1,0 +1,70 @@
+/*
+ * dbstate/dbstate.h - the cluster's state tables as seen by gmmd: nodes, the
+ * append-only event log and cluster settings. Every state change is one
+ * transaction that writes the row(s) and appends its event, so the log is
+ * exactly the history of the tables ("who was node 3 at time T" is a query).
+ * All calls return 0 or a negative errno; dbstate_errmsg() says why.
+ */
+#ifndef DBSTATE_DBSTATE_H
+#define DBSTATE_DBSTATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct dbstate;
+
+#define DBS_TS_LEN 32           /* "2024-01-31T12:34:56.789Z" + NUL, with room */
+
+/* One row of nodes. Strings are NUL-terminated. */
+struct dbs_node {
+	int      id;                   /* 1..4095 */
+	char     name[16];
+	char     role[16];             /* process | memory | storage */
+	char     state[16];            /* joining | up | dead | left */
+	char     mac[18];              /* aa:bb:cc:dd:ee:ff */
+	uint64_t mem_bytes;
+	uint64_t caps;
+	char     transport[8];         /* net | cxl */
+	uint64_t boot_nonce;
+	char     joined_at[DBS_TS_LEN];
+	char     last_heartbeat[DBS_TS_LEN];   /* "" if never */
+	int64_t  incarnation;
+};
+
+/* Open path (creating and migrating it as needed); err gets a one-line reason. */
+int  dbstate_open(struct dbstate **out, const char *path, char *err, size_t errlen);
+void dbstate_close(struct dbstate *s);
+const char *dbstate_errmsg(struct dbstate *s);
+
+/* Random 63-bit id created with the database, stable for its lifetime. */
+uint64_t dbstate_cluster_id(const struct dbstate *s);
+int dbstate_schema_version(struct dbstate *s);
+
+/*
+ * One transaction: insert or replace node n's row, append event kind with
+ * detail (a JSON object text, NULL = "{}").
+ */
+int dbstate_node_write(struct dbstate *s, const struct dbs_node *n,
+		       const char *kind, const char *detail);
+
+/* One transaction: set node id's state, append event. -ENOENT if no such node. */
+int dbstate_node_set_state(struct dbstate *s, int id, const char *state,
+			   const char *kind, const char *detail);
+
+/* Record the time of a heartbeat (no event: liveness is not a state change). */
+int dbstate_node_heartbeat(struct dbstate *s, int id, const char *ts);
+
+/* -ENOENT if no such node. */
+int dbstate_node_get(struct dbstate *s, int id, struct dbs_node *out);
+
+/* Call fn for every node in id order; a nonzero return from fn stops and is returned. */
+int dbstate_node_foreach(struct dbstate *s, int (*fn)(void *arg, const struct dbs_node *n),
+			 void *arg);
+
+/* Append a cluster event in its own transaction; node_id < 0 means none. */
+int dbstate_event_append(struct dbstate *s, int node_id, const char *kind, const char *detail);
+
+/* Current UTC time as ISO 8601 with milliseconds. */
+void dbstate_now_iso(char ts[DBS_TS_LEN]);
+
+#endif
