@@ -33,6 +33,15 @@ static struct rpc_slot *find(struct rpc_table *t, uint64_t req_id)
 uint64_t rpc_begin(struct rpc_table *t, uint16_t dst, uint16_t op,
 		   void *reply_buf, uint32_t reply_cap, uint64_t now_ns)
 {
+	return rpc_begin_policy(t, dst, op, reply_buf, reply_cap, now_ns, NULL);
+}
+
+uint64_t rpc_begin_policy(struct rpc_table *t, uint16_t dst, uint16_t op,
+			  void *reply_buf, uint32_t reply_cap, uint64_t now_ns,
+			  const struct rpc_policy *p)
+{
+	if (!p)
+		p = &t->policy;
 	for (unsigned i = 0; i < RPC_SLOTS; i++) {
 		struct rpc_slot *s = &t->slot[i];
 
@@ -48,8 +57,11 @@ uint64_t rpc_begin(struct rpc_table *t, uint16_t dst, uint16_t op,
 		s->reply_cap = reply_cap;
 		s->state = RPC_WAITING;
 		s->tries = 1;
+		s->max_tries = (uint8_t)(p->max_tries == 0 ? 1 : p->max_tries > 255 ? 255 : p->max_tries);
+		s->timeout_ns = p->timeout_ns;
+		s->max_timeout_ns = p->max_timeout_ns < p->timeout_ns ? p->timeout_ns : p->max_timeout_ns;
 		s->first_ns = s->sent_ns = now_ns;
-		s->deadline_ns = now_ns + t->policy.timeout_ns;
+		s->deadline_ns = now_ns + s->timeout_ns;
 		t->n.calls++;
 		return s->req_id;
 	}
@@ -90,16 +102,16 @@ enum rpc_poll rpc_poll(struct rpc_table *t, uint64_t req_id, uint64_t now_ns)
 		return RPC_POLL_DONE;
 	if (now_ns < s->deadline_ns)
 		return RPC_POLL_WAIT;
-	if (s->tries >= t->policy.max_tries) {
+	if (s->tries >= s->max_tries) {
 		s->state = RPC_DONE;
 		s->status = -ETIMEDOUT;
 		s->reply_len = 0;
 		t->n.timeouts++;
 		return RPC_POLL_TIMEDOUT;
 	}
-	tmo = t->policy.timeout_ns << s->tries;
-	if (tmo > t->policy.max_timeout_ns || tmo < t->policy.timeout_ns)
-		tmo = t->policy.max_timeout_ns;
+	tmo = s->tries < 32 ? s->timeout_ns << s->tries : s->max_timeout_ns;
+	if (tmo > s->max_timeout_ns || tmo < s->timeout_ns)
+		tmo = s->max_timeout_ns;
 	s->tries++;
 	s->sent_ns = now_ns;
 	s->deadline_ns = now_ns + tmo;

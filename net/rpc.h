@@ -31,10 +31,13 @@ struct rpc_slot {
 	uint32_t reply_cap;
 	uint32_t reply_len;
 	int32_t  status;         /* reply status, or -ETIMEDOUT / -EMSGSIZE */
+	uint64_t timeout_ns;     /* this call's first-try timeout */
+	uint64_t max_timeout_ns;
 	uint16_t dst;
 	uint16_t op;
 	uint8_t  state;
 	uint8_t  tries;
+	uint8_t  max_tries;
 };
 
 struct rpc_policy {
@@ -60,6 +63,10 @@ void rpc_init(struct rpc_table *t, const struct rpc_policy *p, uint64_t seed);
 /* Reserve a slot; returns the req_id to send, or 0 if all slots are busy. */
 uint64_t rpc_begin(struct rpc_table *t, uint16_t dst, uint16_t op,
 		   void *reply_buf, uint32_t reply_cap, uint64_t now_ns);
+/* The same with a per-call policy (NULL = the table's). */
+uint64_t rpc_begin_policy(struct rpc_table *t, uint16_t dst, uint16_t op,
+			  void *reply_buf, uint32_t reply_cap, uint64_t now_ns,
+			  const struct rpc_policy *p);
 
 /*
  * A REPLY frame arrived. Returns 0 if it completed a waiting call,

@@ -1,0 +1,45 @@
+/* mm.h - physical frames, kernel heap and page tables. */
+#ifndef KERNEL_MM_H
+#define KERNEL_MM_H
+#include <stdint.h>
+#include <stddef.h>
+#include <arch/layout.h>
+#include <kernel/pfa.h>
+
+/* Physical memory map as the boot loader reported it. */
+struct mem_region { uint64_t base, size; uint32_t type; };
+#define MEM_USABLE 1
+
+void mm_init(const struct mem_region *map, unsigned n);
+uint64_t frame_alloc(void);                 /* one zeroed frame, 0 if none */
+uint64_t frames_alloc(unsigned count);      /* contiguous, zeroed */
+void frames_free(uint64_t pa, unsigned count);
+void frame_free(uint64_t pa);
+struct pfa *mm_pfa(void);
+
+void *kmalloc(size_t n);
+void *kzalloc(size_t n);
+void kfree(void *p);
+uint64_t heap_used(void);
+
+/* Page tables */
+#define PTE_P    (1ull << 0)
+#define PTE_W    (1ull << 1)
+#define PTE_U    (1ull << 2)
+#define PTE_PWT  (1ull << 3)
+#define PTE_PCD  (1ull << 4)
+#define PTE_PS   (1ull << 7)
+#define PTE_G    (1ull << 8)
+#define PTE_NX   (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+uint64_t *vm_kernel_root(void);
+/* Map one 4 KiB page; intermediate tables are allocated as needed. */
+int vm_map(uint64_t *root, uint64_t va, uint64_t pa, uint64_t flags);
+int vm_unmap(uint64_t *root, uint64_t va);
+/* Physical address va maps to, or -1 (as uint64) if unmapped. */
+uint64_t vm_translate(uint64_t *root, uint64_t va);
+/* Map device memory uncached in the direct map; returns its virtual address. */
+void *vm_map_mmio(uint64_t pa, uint64_t size);
+void vm_drop_identity(void);
+#endif

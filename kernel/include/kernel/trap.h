@@ -1,0 +1,32 @@
+/* trap.h - descriptor tables, exceptions and interrupt vectors. */
+#ifndef KERNEL_TRAP_H
+#define KERNEL_TRAP_H
+#include <stdint.h>
+
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+#define VEC_TIMER     0x20
+#define VEC_FIRST_DEV 0x30
+#define VEC_SPURIOUS  0xff
+
+typedef void (*irq_handler_t)(void *arg);
+
+void gdt_init(void);
+void idt_init(void);
+/* Reserve a free vector for a device and route it to fn(arg); -1 if none left. */
+int irq_alloc_vector(irq_handler_t fn, void *arg);
+void irq_set_handler(int vector, irq_handler_t fn, void *arg);
+uint64_t irq_count(void);
+
+/* Local APIC */
+void lapic_init(void);
+void lapic_eoi(void);
+uint32_t lapic_id(void);
+void lapic_timer_oneshot(uint32_t count);
+uint32_t lapic_timer_current(void);
+#endif

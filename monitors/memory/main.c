@@ -1,0 +1,20 @@
+/*
+ * monitors/memory/main.c - the memory monitor image: its role and hooks for the
+ * shared node agent. Role-specific services arrive with later issues.
+ */
+#include <tessera/wire.h>
+#include <kernel/console.h>
+#include <kernel/monitor.h>
+
+static int memory_init(const struct node_config *cfg)
+{
+	(void)cfg;
+	pr_info("memory monitor: ready");
+	return 0;
+}
+
+const struct monitor this_monitor = {
+	.role = FAB_ROLE_MEMORY,
+	.name = "memory",
+	.init = memory_init,
+};
