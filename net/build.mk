@@ -4,3 +4,7 @@ KLIBS += net
 net_KSRCS := net/wire.c net/rpc.c $(wildcard net/fabric*.c)
 HLIBS += hnet
 hnet_HSRCS := net/wire.c net/rpc.c
+
+# tess-hub: the host fabric segment switch (host program).
+HPROGS += tess-hub
+tess-hub_SRCS := net/hub.c net/hub_table.c
