@@ -10,3 +10,17 @@ test_dbstate_LDLIBS := -lcmocka -lsqlite3 -ljansson
 UNIT_TESTS += test_hub
 test_hub_SRCS := tests/unit/test_hub.c net/hub_table.c
 test_hub_LDLIBS := -lcmocka
+
+# Unit tests of net/wire.c and net/rpc.c. Each test #includes the source it
+# tests, so that code is compiled with the sanitizers too (libhnet is not).
+UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+UNIT_TESTS += test_wire
+test_wire_SRCS := tests/unit/test_wire.c
+test_wire_CFLAGS := $(UNIT_SAN)
+test_wire_LDLIBS := $(UNIT_SAN) -lcmocka
+
+UNIT_TESTS += test_rpc
+test_rpc_SRCS := tests/unit/test_rpc.c
+test_rpc_CFLAGS := $(UNIT_SAN)
+test_rpc_LDLIBS := $(UNIT_SAN) -lcmocka
