@@ -100,6 +100,17 @@ void *kzalloc(size_t n)
 	return p;
 }
 
+size_t kmalloc_size(const void *p)
+{
+	const struct block_hdr *h = (const struct block_hdr *)p - 1;
+
+	if (h->magic != HEAP_MAGIC)
+		panic("kmalloc_size: bad pointer %p", p);
+	if (h->cls == LARGE_CLASS)
+		return h->npages * PAGE_SIZE - sizeof(*h);
+	return ((size_t)1 << (h->cls + MIN_SHIFT)) - sizeof(*h);
+}
+
 void kfree(void *p)
 {
 	struct block_hdr *h;

@@ -20,6 +20,7 @@ struct pfa *mm_pfa(void);
 void *kmalloc(size_t n);
 void *kzalloc(size_t n);
 void kfree(void *p);
+size_t kmalloc_size(const void *p);   /* usable bytes of a kmalloc block */
 uint64_t heap_used(void);
 
 /* Page tables */
