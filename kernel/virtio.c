@@ -197,6 +197,31 @@ int virtq_add(struct virtq *q, uint64_t pa, uint32_t len, int device_writes, voi
 	return 0;
 }
 
+int virtq_add_chain(struct virtq *q, const struct virtq_seg *seg, unsigned n, void *cookie)
+{
+	uint16_t head, d;
+
+	if (n == 0 || q->num_free < n)
+		return -1;
+	head = d = q->free_head;
+	for (unsigned i = 0; i < n; i++) {
+		q->desc[d].addr = seg[i].pa;
+		q->desc[d].len = seg[i].len;
+		q->desc[d].flags = (uint16_t)((seg[i].device_writes ? VRING_DESC_F_WRITE : 0) |
+					      (i + 1 < n ? VRING_DESC_F_NEXT : 0));
+		if (i + 1 < n)
+			d = q->desc[d].next;
+	}
+	q->free_head = q->desc[d].next;
+	q->num_free = (uint16_t)(q->num_free - n);
+	q->cookie[head] = cookie;
+	q->avail[2 + (q->avail_idx % q->size)] = head;
+	barrier();
+	q->avail_idx++;
+	q->avail[1] = q->avail_idx;
+	return 0;
+}
+
 void virtq_kick(struct virtq *q)
 {
 	mb();
@@ -221,9 +246,19 @@ void *virtq_get_used(struct virtq *q, uint32_t *len)
 		panic("virtio: device returned descriptor %u of %u", d, q->size);
 	cookie = q->cookie[d];
 	q->cookie[d] = NULL;
-	q->desc[d].next = q->free_head;
-	q->free_head = d;
-	q->num_free++;
+	/* Return the whole chain to the free list. */
+	{
+		uint16_t last = d, n = 1;
+
+		while ((q->desc[last].flags & VRING_DESC_F_NEXT) && n < q->size) {
+			last = q->desc[last].next;
+			n++;
+		}
+		q->desc[last].flags = 0;
+		q->desc[last].next = q->free_head;
+		q->free_head = d;
+		q->num_free = (uint16_t)(q->num_free + n);
+	}
 	return cookie;
 }
 

@@ -57,6 +57,14 @@ void virtio_driver_ok(struct virtio_dev *vd);
 void virtio_fail(struct virtio_dev *vd);
 /* Post one buffer (a single descriptor); -1 if the ring is full. */
 int virtq_add(struct virtq *q, uint64_t pa, uint32_t len, int device_writes, void *cookie);
+/* One segment of a descriptor chain. */
+struct virtq_seg {
+	uint64_t pa;
+	uint32_t len;
+	int device_writes;
+};
+/* Post a chain of n segments as one buffer; -1 if not enough free descriptors. */
+int virtq_add_chain(struct virtq *q, const struct virtq_seg *seg, unsigned n, void *cookie);
 void virtq_kick(struct virtq *q);
 /* Next completed buffer's cookie (and bytes written), or NULL. */
 void *virtq_get_used(struct virtq *q, uint32_t *len);
