@@ -141,6 +141,12 @@ static void mkdir_p(const char *path)
 		die("cannot create %s: %s", buf, strerror(errno));
 }
 
+static __attribute__((noreturn)) void die_too_long(const char *dir)
+{
+	die_usage("state directory path too long for AF_UNIX sockets (%zu bytes, at most %zu): %s",
+		  strlen(dir), TESS_SUN_MAX - strlen("/fabric/n4095.sock"), dir);
+}
+
 void state_resolve(struct tess *t, int create)
 {
 	const char *s = t->state_arg;
@@ -163,6 +169,8 @@ void state_resolve(struct tess *t, int create)
 	} else {
 		snprintf(abs_path, sizeof(abs_path), "%s", s);
 	}
+	if (strlen(abs_path) + strlen("/fabric/n4095.sock") > TESS_SUN_MAX)
+		die_too_long(abs_path);
 	if (create) {
 		mkdir_p(abs_path);
 	} else if (stat(abs_path, &st) || !S_ISDIR(st.st_mode)) {
@@ -173,8 +181,7 @@ void state_resolve(struct tess *t, int create)
 		die("cannot resolve state directory %s: %s", abs_path, strerror(errno));
 	/* Longest socket path: DIR/fabric/n4095.sock. */
 	if (strlen(real) + strlen("/fabric/n4095.sock") > TESS_SUN_MAX)
-		die_usage("state directory path too long for AF_UNIX sockets (%zu bytes, at most %zu): %s",
-			  strlen(real), TESS_SUN_MAX - strlen("/fabric/n4095.sock"), real);
+		die_too_long(real);
 	snprintf(t->state, sizeof(t->state), "%s", real);
 	if (create) {
 		mkdir_p(spath(t, "fabric"));

@@ -1,0 +1,50 @@
+#!/bin/sh
+# tests/integration/run.sh - booted-cluster tests: runs each t-*.sh (or the
+# ones named: run.sh boot ping) one at a time, prints PASS/FAIL per test and a
+# closing "N passed, N failed" line. Exits non-zero if any test failed.
+set -u
+cd "$(dirname "$0")"
+here=$(pwd)
+PER_TEST_TIMEOUT=${PER_TEST_TIMEOUT:-240}
+
+if [ $# -gt 0 ]; then
+	tests=""
+	for n in "$@"; do
+		tests="$tests t-${n#t-}"
+	done
+else
+	tests=$(ls t-*.sh | sed 's/\.sh$//')
+fi
+
+[ -x ../../build/tess ] || { echo "build/tess is missing (run make)"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+failing=""
+mkdir -p /tmp/tess-it
+for t in $tests; do
+	name=${t#t-}
+	log=/tmp/tess-it/$name.out
+	start=$(date +%s)
+	if [ ! -f "$here/$t.sh" ]; then
+		echo "FAIL $name (no such test: $t.sh)"
+		failed=$((failed + 1))
+		continue
+	fi
+	timeout -k 10 "$PER_TEST_TIMEOUT" sh "$here/$t.sh" >"$log" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - start))
+	if [ "$rc" -eq 0 ]; then
+		echo "PASS $name (${secs} s)"
+		passed=$((passed + 1))
+	else
+		[ "$rc" -eq 124 ] && echo "(timed out after $PER_TEST_TIMEOUT s)" >>"$log"
+		echo "FAIL $name (${secs} s, exit $rc); its output:"
+		sed 's/^/    /' "$log"
+		failed=$((failed + 1))
+		failing="$failing $name"
+	fi
+done
+[ -n "$failing" ] && echo "failing:$failing"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

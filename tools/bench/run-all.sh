@@ -1,0 +1,11 @@
+#!/bin/sh
+# tools/bench/run-all.sh - `make bench`: every benchmark, one cluster at a time.
+# Prints figures; never fails on a slow result.
+set -u
+here=$(dirname "$0")
+echo "== boot =="
+sh "$here/boot.sh"
+echo "== rtt =="
+sh "$here/rtt.sh"
+echo "== idle =="
+sh "$here/idle.sh"
