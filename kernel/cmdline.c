@@ -179,7 +179,7 @@ int cmdline_parse(const char *line, struct node_config *cfg, char *err, unsigned
 			p++;
 		n = (size_t)(p - tok);
 		eq = find_eq(tok, n);
-		if (!eq)
+		if (!eq || eq == tok)
 			return fail(err, errlen, "expected key=value, got '", tok, n);
 		rc = set_key(cfg, tok, (size_t)(eq - tok), eq + 1, n - (size_t)(eq - tok) - 1, err, errlen);
 		if (rc)

@@ -38,9 +38,19 @@ void pfa_init(struct pfa *a, uint64_t *bitmap, uint64_t nframes)
 	memset(bitmap, 0xff, pfa_bitmap_words(nframes) * sizeof(uint64_t));
 }
 
+/* End of [first, first+count) clipped to the bitmap; a wrapping sum clips too. */
+static uint64_t range_end(const struct pfa *a, uint64_t first, uint64_t count)
+{
+	if (first >= a->nframes || count > a->nframes - first)
+		return a->nframes;
+	return first + count;
+}
+
 void pfa_release_range(struct pfa *a, uint64_t first, uint64_t count)
 {
-	for (uint64_t f = first; f < first + count && f < a->nframes; f++) {
+	uint64_t end = range_end(a, first, count);
+
+	for (uint64_t f = first; f < end; f++) {
 		if (test_bit(a, f)) {
 			clear_bit(a, f);
 			a->free++;
@@ -51,7 +61,9 @@ void pfa_release_range(struct pfa *a, uint64_t first, uint64_t count)
 
 void pfa_reserve_range(struct pfa *a, uint64_t first, uint64_t count)
 {
-	for (uint64_t f = first; f < first + count && f < a->nframes; f++) {
+	uint64_t end = range_end(a, first, count);
+
+	for (uint64_t f = first; f < end; f++) {
 		if (!test_bit(a, f)) {
 			set_bit(a, f);
 			a->free--;

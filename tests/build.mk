@@ -24,3 +24,21 @@ UNIT_TESTS += test_rpc
 test_rpc_SRCS := tests/unit/test_rpc.c
 test_rpc_CFLAGS := $(UNIT_SAN)
 test_rpc_LDLIBS := $(UNIT_SAN) -lcmocka
+
+# Pure-logic kernel files on the host, under ASan/UBSan. -idirafter keeps libc's
+# <string.h> ahead of kernel/include/string.h while <kernel/...> still resolves.
+KUNIT_CFLAGS := -idirafter kernel/include -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+KUNIT_LDLIBS := -fsanitize=address,undefined -fno-sanitize-recover=all -lcmocka
+
+# kernel/pfa.c: the page-frame bitmap allocator
+UNIT_TESTS += test_pfa
+test_pfa_SRCS := tests/unit/test_pfa.c kernel/pfa.c
+test_pfa_CFLAGS := $(KUNIT_CFLAGS)
+test_pfa_LDLIBS := $(KUNIT_LDLIBS)
+
+# kernel/cmdline.c: the node boot command line
+UNIT_TESTS += test_cmdline
+test_cmdline_SRCS := tests/unit/test_cmdline.c kernel/cmdline.c
+test_cmdline_CFLAGS := $(KUNIT_CFLAGS)
+test_cmdline_LDLIBS := $(KUNIT_LDLIBS)
