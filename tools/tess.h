@@ -89,7 +89,7 @@ pid_t pidfile_read(const char *path);
 void pidfile_write(const char *path, pid_t pid);
 /* 1 if pid is a live (non-zombie) process whose command line mentions the state dir. */
 int proc_of_cluster(const struct tess *t, pid_t pid);
-/* Every live process of this cluster found in /proc (qemu, gmmd, hub, fake nodes). */
+/* Every live process of this cluster found in /proc (qemu, gmmd, hub). */
 int cluster_procs(const struct tess *t, pid_t *out, int max);
 /*
  * Start argv in its own session, stdin from /dev/null, stdout and stderr to

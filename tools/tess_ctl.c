@@ -60,14 +60,14 @@ int cmd_status(struct tess *t, int argc, char **argv)
 	printf("cluster %.0f in %s: gmmd pid %.0f, heartbeat %.0f ms, dead after %.0f ms\n",
 	       jnum(r, "cluster_id"), t->state, jnum(r, "gmmd_pid"), jnum(r, "hb_ms"),
 	       jnum(r, "dead_after_ms"));
-	printf("%-4s %-8s %-8s %-6s %-9s %8s %8s %9s %7s %8s %9s\n", "ID", "NAME", "ROLE", "STATE",
+	printf("%-4s %-8s %-8s %-7s %-10s %8s %8s %9s %7s %8s %9s\n", "ID", "NAME", "ROLE", "STATE",
 	       "SEEN", "RX", "TX", "MALFORMED", "RETRIES", "TIMEOUTS", "UPTIME");
 	json_array_foreach(json_object_get(r, "nodes"), i, n) {
 		json_t *st = json_object_get(n, "stats");
 		char seen[32];
 
 		snprintf(seen, sizeof(seen), "%s ago", fmt_dur_ms((uint64_t)jnum(n, "last_seen_ms_ago")));
-		printf("%-4.0f %-8s %-8s %-6s %-9s %8s %8s %9s %7s %8s %9s\n", jnum(n, "id"),
+		printf("%-4.0f %-8s %-8s %-7s %-10s %8s %8s %9s %7s %8s %9s\n", jnum(n, "id"),
 		       jstr(n, "name", "-"), jstr(n, "role", "?"), jstr(n, "state", "?"), seen,
 		       fmt_count((uint64_t)jnum(st, "rx_frames")), fmt_count((uint64_t)jnum(st, "tx_frames")),
 		       fmt_count((uint64_t)jnum(st, "rx_malformed")), fmt_count((uint64_t)jnum(st, "rpc_retries")),

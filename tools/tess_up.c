@@ -31,7 +31,7 @@ struct up_node {
 	const char *role;
 	char image[TESS_PATH_MAX];
 	char mac[18];
-	pid_t launcher;                 /* our child: qemu before -daemonize, or a fake node */
+	pid_t launcher;                 /* our child: qemu until it daemonizes */
 	pid_t pid;                      /* the running node process */
 	int joined;
 };
@@ -253,29 +253,6 @@ static pid_t launch_qemu(const struct tess *t, const struct up_cfg *c, const cha
 	return spawn(argv, spath(t, "nodes/n%d.qemu.log", n->id), 0);
 }
 
-/* Tool tests without kernels: TESS_FAKE_NODE=script runs that script per node instead of QEMU. */
-static pid_t launch_fake(const struct tess *t, const char *script, const struct up_node *n)
-{
-	const char *py = find_in_path("python3");
-	char *argv[16];
-	int i = 0;
-
-	if (!py)
-		die("python3 not found (run make deps)");
-	argv[i++] = xasprintf("%s", py);
-	argv[i++] = (char *)script;
-	argv[i++] = "--state";
-	argv[i++] = (char *)t->state;
-	argv[i++] = "--id";
-	argv[i++] = xasprintf("%d", n->id);
-	argv[i++] = "--role";
-	argv[i++] = (char *)n->role;
-	argv[i++] = "--name";
-	argv[i++] = (char *)n->name;
-	argv[i] = NULL;
-	return spawn(argv, spath(t, "nodes/n%d.log", n->id), 0);
-}
-
 static json_t *node_json(const struct tess *t, const struct up_node *n)
 {
 	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}",
@@ -315,7 +292,7 @@ static void print_table(json_t *status, const struct up_node *nodes, int nn)
 {
 	json_t *gn = json_object_get(status, "nodes");
 
-	printf("%-4s %-8s %-8s %-6s %-17s %s\n", "ID", "NAME", "ROLE", "STATE", "MAC", "MEM");
+	printf("%-4s %-8s %-8s %-7s %-17s %s\n", "ID", "NAME", "ROLE", "STATE", "MAC", "MEM");
 	for (int i = 0; i < nn; i++) {
 		struct node_ref r;
 		char idbuf[16];
@@ -328,7 +305,7 @@ static void print_table(json_t *status, const struct up_node *nodes, int nn)
 			json_array_foreach(gn, k, x)
 				if (json_integer_value(json_object_get(x, "id")) == nodes[i].id)
 					n = x;
-		printf("%-4d %-8s %-8s %-6s %-17s %.0f MiB\n", nodes[i].id, nodes[i].name, nodes[i].role,
+		printf("%-4d %-8s %-8s %-7s %-17s %.0f MiB\n", nodes[i].id, nodes[i].name, nodes[i].role,
 		       n ? json_string_value(json_object_get(n, "state")) : "?",
 		       n && json_string_value(json_object_get(n, "mac")) ?
 		       json_string_value(json_object_get(n, "mac")) : nodes[i].mac,
@@ -364,7 +341,7 @@ int cmd_up(struct tess *t, int argc, char **argv)
 {
 	struct up_cfg c;
 	struct up_node nodes[UP_MAX_NODES];
-	const char *qemu = NULL, *fake = getenv("TESS_FAKE_NODE");
+	const char *qemu;
 	char hub_bin[TESS_PATH_MAX], gmmd_bin[TESS_PATH_MAX];
 	uint64_t t0 = now_ms(), deadline;
 	pid_t hub, gmmd;
@@ -372,12 +349,10 @@ int cmd_up(struct tess *t, int argc, char **argv)
 	int nn = 0, id = 1;
 
 	parse_up(t, &c, argc, argv);
-	if (!fake) {
-		qemu = find_in_path("qemu-system-x86_64");
-		if (!qemu)
-			die("qemu-system-x86_64 not found (run make deps)");
-		qemu = strdup(qemu);
-	}
+	qemu = find_in_path("qemu-system-x86_64");
+	if (!qemu)
+		die("qemu-system-x86_64 not found (run make deps)");
+	qemu = strdup(qemu);
 	snprintf(hub_bin, sizeof(hub_bin), "%s", bpath(t, "tess-hub"));
 	snprintf(gmmd_bin, sizeof(gmmd_bin), "%s", bpath(t, "gmmd"));
 	need_file(hub_bin, "run make");
@@ -397,12 +372,11 @@ int cmd_up(struct tess *t, int argc, char **argv)
 			fab_mac_for_node((uint16_t)id, mac);
 			snprintf(n->mac, sizeof(n->mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 				 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-			if (!fake)
-				need_file(n->image, "run make");
+			need_file(n->image, "run make");
 		}
 	state_resolve(t, 1);
 	check_not_in_use(t);
-	c.accel = fake ? "none" : pick_accel(c.accel);
+	c.accel = pick_accel(c.accel);
 	remove_runtime_files(t);
 
 	/* The fabric hub first: nodes and gmmd send to its socket. */
@@ -427,15 +401,10 @@ int cmd_up(struct tess *t, int argc, char **argv)
 	printf("starting %d node%s (%d process, %d memory, %d storage; accel %s) in %s\n",
 	       nn, nn == 1 ? "" : "s", c.counts[0], c.counts[1], c.counts[2], c.accel, t->state);
 	for (int i = 0; i < nn; i++)
-		nodes[i].launcher = fake ? launch_fake(t, fake, &nodes[i]) : launch_qemu(t, &c, qemu, &nodes[i]);
+		nodes[i].launcher = launch_qemu(t, &c, qemu, &nodes[i]);
 	for (int i = 0; i < nn; i++) {
 		int st;
 
-		if (fake) {
-			nodes[i].pid = nodes[i].launcher;
-			pidfile_write(spath(t, "nodes/n%d.pid", nodes[i].id), nodes[i].pid);
-			continue;
-		}
 		while (waitpid(nodes[i].launcher, &st, 0) < 0 && errno == EINTR)
 			;
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {

@@ -596,17 +596,12 @@ int proc_of_cluster(const struct tess *t, pid_t pid)
 }
 
 /* Programs tess starts; only these are ever signalled by `tess down`. */
-static int is_cluster_prog(const char *argv0, const char *argv1)
+static int is_cluster_prog(const char *argv0)
 {
 	const char *b = strrchr(argv0, '/');
 
 	b = b ? b + 1 : argv0;
-	if (!strcmp(b, "qemu-system-x86_64") || !strcmp(b, "gmmd") || !strcmp(b, "tess-hub"))
-		return 1;
-	/* Fake nodes used by tool tests: python3 .../fake-node.py */
-	if (!strncmp(b, "python", 6) && argv1 && strstr(argv1, "fake-node"))
-		return 1;
-	return 0;
+	return !strcmp(b, "qemu-system-x86_64") || !strcmp(b, "gmmd") || !strcmp(b, "tess-hub");
 }
 
 int cluster_procs(const struct tess *t, pid_t *out, int max)
@@ -622,16 +617,12 @@ int cluster_procs(const struct tess *t, pid_t *out, int max)
 	while ((de = readdir(d)) && n < max) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
-		size_t len;
-		const char *argv1;
 
 		if (*end || pid <= 0 || pid == self)
 			continue;
-		len = proc_cmdline((pid_t)pid, buf, sizeof(buf));
-		if (!len)
+		if (!proc_cmdline((pid_t)pid, buf, sizeof(buf)))
 			continue;
-		argv1 = strlen(buf) + 1 < len ? buf + strlen(buf) + 1 : NULL;
-		if (!is_cluster_prog(buf, argv1))
+		if (!is_cluster_prog(buf))
 			continue;
 		if (proc_of_cluster(t, (pid_t)pid))
 			out[n++] = (pid_t)pid;
