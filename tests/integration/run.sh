@@ -3,7 +3,7 @@
 # ones named: run.sh boot ping) one at a time, prints PASS/FAIL per test and a
 # closing "N passed, N failed" line. Exits non-zero if any test failed.
 set -u
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 here=$(pwd)
 PER_TEST_TIMEOUT=${PER_TEST_TIMEOUT:-240}
 
