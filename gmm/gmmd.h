@@ -1,0 +1,155 @@
+/*
+ * gmm/gmmd.h - the global manager daemon's shared state. gmmd is node 0 of
+ * the fabric: it admits nodes (join), watches their heartbeats, declares the
+ * silent ones dead, and answers the control socket. One thread, one poll()
+ * loop; every state change goes through dbstate in one transaction.
+ */
+#ifndef GMM_GMMD_H
+#define GMM_GMMD_H
+
+#include <poll.h>
+#include <stdint.h>
+#include <sys/un.h>
+#include <tessera/wire.h>
+#include "dbstate/dbstate.h"
+#include "dbstate/query.h"
+#include "net/rpc.h"
+#include "net/wire.h"
+
+/* ---- configuration (config.c) ---------------------------------------------- */
+
+struct gmm_config {
+	char     state_dir[108];     /* absolute */
+	char     db_path[4096];
+	unsigned hb_ms;
+	unsigned dead_after_ms;
+	int      foreground;
+};
+
+#define GMM_HB_MS_DEFAULT          500
+#define GMM_DEAD_AFTER_MS_DEFAULT  3000
+#define GMM_CHECK_MS_MAX           250     /* failure detector period (at most) */
+#define GMM_DB_HB_MIN_MS           1000    /* last_heartbeat written at most this often */
+#define GMM_ANNOUNCE_MS            1000    /* re-announce our MAC to the hub */
+#define GMM_PING_TIMEOUT_MS        500
+#define GMM_PING_TRIES             2
+#define GMM_PING_MAX_COUNT         10000
+#define GMM_LOG_EVERY_MS           5000    /* rate limit for repetitive warnings */
+
+/* Parse argv; on error prints one line and exits 2. */
+void gmm_config_parse(struct gmm_config *c, int argc, char **argv);
+
+/* ---- time and logging (log.c) ---------------------------------------------- */
+
+uint64_t gmm_now_ns(void);                 /* CLOCK_MONOTONIC */
+void gmm_log_to(int fd);
+void gmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+struct ratelimit {
+	uint64_t last_ns;
+	uint64_t suppressed;
+	char     note[48];
+};
+/*
+ * NULL if the message should be skipped now; else a suffix for it: "" or
+ * " (N similar not logged)".
+ */
+const char *gmm_ratelimit(struct ratelimit *rl, uint64_t now_ns);
+
+void gmm_mac_str(const uint8_t mac[6], char out[18]);
+
+/* ---- nodes (members.c) ---------------------------------------------------------- */
+
+struct member {
+	int      known;              /* has a row in nodes */
+	struct dbs_node row;         /* mirror of the row */
+	uint8_t  mac[6];             /* where it is: eth source of its latest frame */
+	uint64_t last_seen_ns;       /* monotonic; 0 = not heard since gmmd started */
+	uint64_t last_db_hb_ns;
+	uint32_t hb_seq;
+	uint64_t heartbeats;
+	struct fab_stats stats;
+};
+
+struct gmm_counters {
+	uint64_t rx_frames, tx_frames, rx_malformed, rx_not_for_us, rx_dropped, rx_late;
+	uint64_t rx_by_reject[FAB_ERR__COUNT];
+	uint64_t tx_errors, tx_busy;
+	uint64_t joins, rejoins, joins_refused, heartbeats, rejoin_sent, deaths;
+	uint64_t requests_served, db_errors;
+};
+
+struct ctl_client;
+
+struct gmmd {
+	struct gmm_config cfg;
+	struct dbstate *db;
+	struct dbq    *q;
+	int fab_fd, ctl_fd, timer_fd, sig_fd;
+	struct sockaddr_un hub_addr;
+	char fab_path[108], ctl_path[108], pid_path[4200];
+	uint8_t mac[6];
+	struct rpc_table rpc;        /* short calls: PING */
+	struct rpc_table rpc_peer;   /* PING_PEER: one try, timeout set per call */
+	struct member *node;         /* [FAB_NODE_MAX + 1] */
+	struct gmm_counters n;
+	struct ratelimit rl_malformed, rl_refused, rl_rejoin, rl_tx, rl_db;
+	uint64_t next_announce_ns;
+	uint64_t started_ns;
+	int quit;
+};
+
+/* Load nodes from the database; up nodes get a fresh dead-after grace period. */
+int members_load(struct gmmd *g);
+/* A validated frame addressed to gmmd. */
+void members_on_join(struct gmmd *g, const struct fab_view *v, uint64_t now);
+void members_on_heartbeat(struct gmmd *g, const struct fab_view *v, uint64_t now);
+void members_on_resolve(struct gmmd *g, const struct fab_view *v);
+/* Failure detector: declare nodes silent for dead_after_ms dead. */
+void members_check(struct gmmd *g, uint64_t now);
+
+/* ---- fabric endpoint (endpoint.c) ----------------------------------------------- */
+
+int  endpoint_open(struct gmmd *g);
+void endpoint_close(struct gmmd *g);
+/* Build and send one frame to dst_mac. Returns 0 or -errno (counted). */
+int  endpoint_send(struct gmmd *g, const uint8_t dst_mac[6], uint8_t type, uint16_t op,
+		   uint16_t dst, int32_t status, uint64_t req_id, const void *payload, uint32_t len);
+/* Receive and dispatch what is queued (bounded batch). */
+void endpoint_receive(struct gmmd *g);
+/* Periodic: tell the hub where we are (a frame to ourselves, which it filters). */
+void endpoint_announce(struct gmmd *g, uint64_t now);
+
+/* ---- pings (ping.c) ------------------------------------------------------------- */
+
+struct ping_job;
+/* Validate and start; on error returns NULL and err holds the one-line reason. */
+struct ping_job *ping_start(struct gmmd *g, int node, int from, unsigned count, unsigned size,
+			    char *err, size_t errlen);
+/* Advance after a reply or a timer; returns the finished reply object or NULL. */
+json_t *ping_advance(struct gmmd *g, struct ping_job *j, uint64_t now);
+/* Earliest time the job needs attention (0 = none). */
+uint64_t ping_deadline(const struct gmmd *g, const struct ping_job *j);
+void ping_free(struct gmmd *g, struct ping_job *j);
+
+/* ---- control socket (control.c) ----------------------------------------------- */
+
+int  control_open(struct gmmd *g);
+void control_close(struct gmmd *g);
+/* Fill pollfds for clients; returns the number used (at most max). */
+int  control_pollfds(struct gmmd *g, struct pollfd *pfd, int max);
+void control_handle(struct gmmd *g, struct pollfd *pfd, int n, uint64_t now);
+void control_accept(struct gmmd *g);
+/* After fabric replies or timeouts: let pending pings progress. */
+void control_advance(struct gmmd *g, uint64_t now);
+/* Earliest ping deadline of any client (0 = none). */
+uint64_t control_deadline(const struct gmmd *g);
+/* Try hard to deliver pending replies (before exit). */
+void control_flush(struct gmmd *g);
+
+/* ---- status (status.c) ---------------------------------------------------------- */
+
+json_t *status_json(struct gmmd *g, uint64_t now);
+void gmm_log_counters(struct gmmd *g);
+
+#endif
