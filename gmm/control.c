@@ -230,7 +230,7 @@ static void process_input(struct gmmd *g, struct ctl_client *c)
 		len = (size_t)(nl - (c->in + start));
 		if (len && c->in[start + len - 1] == '\r')
 			len--;
-		if (len) {
+		if (len && strspn(c->in + start, " \t") < len) {   /* blank lines are ignored */
 			r = handle_request(g, c, c->in + start, len);
 			if (r)
 				reply(c, r);
