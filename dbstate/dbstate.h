@@ -36,7 +36,7 @@ int  dbstate_open(struct dbstate **out, const char *path, char *err, size_t errl
 void dbstate_close(struct dbstate *s);
 const char *dbstate_errmsg(struct dbstate *s);
 
-/* Random 63-bit id created with the database, stable for its lifetime. */
+/* Random 53-bit id created with the database, stable for its lifetime. */
 uint64_t dbstate_cluster_id(const struct dbstate *s);
 int dbstate_schema_version(struct dbstate *s);
 

@@ -47,7 +47,8 @@ static int load_cluster_id(struct dbstate *s)
 
 	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
 		id = (uint64_t)time(NULL) * 6364136223846793005ull ^ (uint64_t)clock();
-	id &= 0x7fffffffffffffffull;   /* fits BIGINT and a JSON integer */
+	/* 53 bits: exact in BIGINT, in JSON integers and in doubles (jq, JavaScript, %.0f). */
+	id &= (1ull << 53) - 1;
 	if (id == 0)
 		id = 1;
 	snprintf(idtext, sizeof(idtext), "%llu", (unsigned long long)id);
