@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 #include "db.h"
 
-#define DB_BUSY_TIMEOUT_MS 5000
+#define DB_BUSY_TIMEOUT_MS 1000    /* gmmd is single-threaded: never stall it long */
 
 struct db {
 	sqlite3 *h;

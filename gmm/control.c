@@ -99,7 +99,8 @@ static void flush_out(struct ctl_client *c)
 /* Queue one reply line (takes the reference to r). */
 static void reply(struct ctl_client *c, json_t *r)
 {
-	char *s = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	/* 15 significant digits, as the sqlite3 shell prints reals. */
+	char *s = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	size_t n = s ? strlen(s) : 0;
 	char *grown;
 
