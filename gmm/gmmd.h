@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <tessera/wire.h>
 #include "dbstate/dbstate.h"
+#include "gmm/join_rules.h"
 #include "dbstate/query.h"
 #include "net/rpc.h"
 #include "net/wire.h"
@@ -60,16 +61,6 @@ void gmm_mac_str(const uint8_t mac[6], char out[18]);
 
 /* ---- nodes (members.c) ---------------------------------------------------------- */
 
-struct member {
-	int      known;              /* has a row in nodes */
-	struct dbs_node row;         /* mirror of the row */
-	uint8_t  mac[6];             /* where it is: eth source of its latest frame */
-	uint64_t last_seen_ns;       /* monotonic; 0 = not heard since gmmd started */
-	uint64_t last_db_hb_ns;
-	uint32_t hb_seq;
-	uint64_t heartbeats;
-	struct fab_stats stats;
-};
 
 struct gmm_counters {
 	uint64_t rx_frames, tx_frames, rx_malformed, rx_not_for_us, rx_dropped, rx_late;

@@ -2,13 +2,7 @@
  * gmm/members.c - cluster membership: admitting nodes (JOIN), tracking their
  * heartbeats, and the failure detector. The in-memory table mirrors the nodes
  * table; it changes only after the database transaction (row + event) commits.
- *
- * Join rules (docs/interfaces.md):
- *  - want_id N, or FAB_NODE_NONE for the lowest free id >= 1 (a node whose
- *    MAC we know gets its old id back);
- *  - refused with -EADDRINUSE while N is up with a different MAC or boot nonce
- *    and was heard within dead-after;
- *  - a retry of the same boot (same nonce and MAC) gets the same answer.
+ * The join rules themselves are in join_rules.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -71,62 +65,6 @@ int members_load(struct gmmd *g)
 
 /* ---- join ------------------------------------------------------------------- */
 
-static int name_ok(const char name[16])
-{
-	size_t n = strnlen(name, 16);
-
-	if (n > 15)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return 0;
-	}
-	for (size_t i = n; i < 16; i++)      /* NUL-padded */
-		if (name[i])
-			return 0;
-	return 1;
-}
-
-static const char *join_invalid(const struct fab_join_req *rq)
-{
-	if (rq->role != FAB_ROLE_PROCESS && rq->role != FAB_ROLE_MEMORY &&
-	    rq->role != FAB_ROLE_STORAGE)
-		return "bad role";
-	if (!transport_name(rq->transport))
-		return "bad transport";
-	if (rq->want_id != FAB_NODE_NONE && (rq->want_id < 1 || rq->want_id > FAB_NODE_MAX))
-		return "bad node id";
-	if (!name_ok(rq->name))
-		return "bad name";
-	return NULL;
-}
-
-/* Which id does this join get? 0 if none is free. */
-static int pick_id(struct gmmd *g, const struct fab_join_req *rq, const uint8_t src[6])
-{
-	int same_mac = 0;
-
-	if (rq->want_id != FAB_NODE_NONE)
-		return rq->want_id;
-	for (int id = 1; id <= (int)FAB_NODE_MAX; id++) {
-		struct member *m = &g->node[id];
-
-		if (!m->known || memcmp(m->mac, src, 6) != 0)
-			continue;
-		if (m->row.boot_nonce == rq->boot_nonce)
-			return id;                  /* a retry of this boot */
-		if (!same_mac)
-			same_mac = id;              /* this NIC's id from an earlier boot */
-	}
-	if (same_mac)
-		return same_mac;
-	for (int id = 1; id <= (int)FAB_NODE_MAX; id++)
-		if (!g->node[id].known || strcmp(g->node[id].row.state, "left") == 0)
-			return id;
-	return 0;
-}
-
 static void fill_row(struct dbs_node *r, int id, const struct fab_join_req *rq,
 		     const uint8_t src[6])
 {
@@ -165,7 +103,7 @@ static int admit(struct gmmd *g, const struct fab_join_req *rq, const uint8_t sr
 	int id, rc;
 
 	*kind = "";
-	id = pick_id(g, rq, src);
+	id = join_pick_id(g->node, rq, src);
 	if (!id)
 		return -ENOSPC;
 	*id_out = id;
@@ -173,31 +111,34 @@ static int admit(struct gmmd *g, const struct fab_join_req *rq, const uint8_t sr
 	*old_nonce = m->row.boot_nonce;
 	fill_row(&row, id, rq, src);
 	gmm_mac_str(src, macs);
-	if (!m->known) {
+	switch (join_decide(m, rq, src, now, (uint64_t)g->cfg.dead_after_ms * MS)) {
+	case JOIN_NEW:
 		*kind = "join";
 		detail = json_pack("{s:s, s:s, s:s, s:I, s:s}", "mac", macs, "role", row.role,
 				   "boot_nonce", nonce_hex(rq->boot_nonce, a),
 				   "mem_bytes", (json_int_t)rq->mem_bytes,
 				   "want_id", rq->want_id == FAB_NODE_NONE ? "auto" : "given");
-	} else if (m->row.boot_nonce == rq->boot_nonce && memcmp(m->mac, src, 6) == 0) {
-		if (strcmp(m->row.state, "up") == 0) {
-			m->last_seen_ns = now;          /* a retry: same answer, nothing to record */
-			return 0;
-		}
-		*kind = "up";                         /* the same boot is back (was dead or left) */
+		break;
+	case JOIN_RETRY:
+		m->last_seen_ns = now;
+		return 0;
+	case JOIN_UP_AGAIN:
+		*kind = "up";
 		row.incarnation = m->row.incarnation;
 		snprintf(row.joined_at, sizeof(row.joined_at), "%s", m->row.joined_at);
 		detail = json_pack("{s:s}", "from", m->row.state);
-	} else {
-		if (strcmp(m->row.state, "up") == 0 && m->last_seen_ns &&
-		    now - m->last_seen_ns < (uint64_t)g->cfg.dead_after_ms * MS)
-			return -EADDRINUSE;
+		break;
+	case JOIN_IN_USE:
+		return -EADDRINUSE;
+	case JOIN_REJOIN:
+	default:
 		*kind = "rejoin";
 		row.incarnation = m->row.incarnation + 1;
 		detail = json_pack("{s:s, s:s, s:s, s:s, s:s}", "old_nonce",
 				   nonce_hex(m->row.boot_nonce, a), "new_nonce",
 				   nonce_hex(rq->boot_nonce, b), "old_state", m->row.state,
 				   "old_mac", m->row.mac, "new_mac", macs);
+		break;
 	}
 	text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(detail);

@@ -42,3 +42,8 @@ UNIT_TESTS += test_cmdline
 test_cmdline_SRCS := tests/unit/test_cmdline.c kernel/cmdline.c
 test_cmdline_CFLAGS := $(KUNIT_CFLAGS)
 test_cmdline_LDLIBS := $(KUNIT_LDLIBS)
+
+# gmmd's join rules: id assignment, retries, refusal of live ids, rejoin
+UNIT_TESTS += test_gmm_join
+test_gmm_join_SRCS := tests/unit/test_gmm_join.c gmm/join_rules.c
+test_gmm_join_LDLIBS := -lcmocka
