@@ -171,13 +171,16 @@ static json_t *cmd_sql(struct gmmd *g, json_t *req)
 	const char *q = json_string_value(json_object_get(req, "query"));
 	json_t *res = NULL;
 	char err[512];
+	json_t *r;
 
 	if (!q)
 		return error_reply("sql: \"query\" must be a string");
 	if (dbq_run(g->q, q, DBQ_MAX_ROWS, &res, err, sizeof(err)) < 0)
 		return error_reply(err);
-	json_object_set_new(res, "ok", json_true());
-	return res;
+	r = json_pack("{s:b}", "ok", 1);     /* "ok" first, as in every reply */
+	json_object_update(r, res);
+	json_decref(res);
+	return r;
 }
 
 /* Returns the reply, or NULL if one will come later (a ping). */

@@ -83,9 +83,22 @@ static json_t *counters_json(const struct gmmd *g)
 			 "rpc_retries", U(g->rpc.n.retries + g->rpc_peer.n.retries));
 }
 
+/* Malformed frames by reason, nonzero reasons only. */
+static json_t *rejects_json(const struct gmmd *g)
+{
+	json_t *o = json_object();
+
+	for (int i = 1; i < FAB_ERR__COUNT; i++)
+		if (g->n.rx_by_reject[i])
+			json_object_set_new(o, fab_reject_name(i), json_integer(U(g->n.rx_by_reject[i])));
+	return o;
+}
+
 json_t *status_json(struct gmmd *g, uint64_t now)
 {
-	json_t *nodes = json_array();
+	json_t *nodes = json_array(), *fabric = counters_json(g);
+
+	json_object_set_new(fabric, "rx_malformed_by_reason", rejects_json(g));
 
 	for (int id = 1; id <= (int)FAB_NODE_MAX; id++)
 		if (g->node[id].known)
@@ -94,7 +107,7 @@ json_t *status_json(struct gmmd *g, uint64_t now)
 			 "cluster_id", U(dbstate_cluster_id(g->db)), "gmmd_pid", (int)getpid(),
 			 "hb_ms", (int)g->cfg.hb_ms, "dead_after_ms", (int)g->cfg.dead_after_ms,
 			 "state_dir", g->cfg.state_dir, "uptime_ms", U((now - g->started_ns) / 1000000ull),
-			 "fabric", counters_json(g), "nodes", nodes);
+			 "fabric", fabric, "nodes", nodes);
 }
 
 void gmm_log_counters(struct gmmd *g)
