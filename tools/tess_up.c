@@ -33,6 +33,7 @@ struct up_node {
 	char mac[18];
 	pid_t launcher;                 /* our child: qemu until it daemonizes */
 	pid_t pid;                      /* the running node process */
+	char old_nonce[32];             /* boot_nonce of an earlier boot in state.db, if any */
 	int joined;
 };
 
@@ -313,7 +314,24 @@ static void print_table(json_t *status, const struct up_node *nodes, int nn)
 	}
 }
 
-/* Which expected nodes are up in gmmd's status now? Prints each newly joined node. */
+/*
+ * Rows of an earlier cluster on the same state.db may still say "up": remember
+ * their boot nonces, so that only a join by the new boot counts.
+ */
+static void remember_old_boots(json_t *status, struct up_node *nodes, int nn)
+{
+	json_t *x;
+	size_t k;
+
+	for (int i = 0; i < nn; i++)
+		json_array_foreach(json_object_get(status, "nodes"), k, x)
+			if (json_integer_value(json_object_get(x, "id")) == nodes[i].id)
+				snprintf(nodes[i].old_nonce, sizeof(nodes[i].old_nonce), "%s",
+					 json_string_value(json_object_get(x, "boot_nonce")) ?
+					 json_string_value(json_object_get(x, "boot_nonce")) : "");
+}
+
+/* Which expected nodes has this boot brought up? Prints each newly joined node. */
 static int count_joined(json_t *status, struct up_node *nodes, int nn, uint64_t t0)
 {
 	json_t *gn = json_object_get(status, "nodes"), *x;
@@ -324,13 +342,16 @@ static int count_joined(json_t *status, struct up_node *nodes, int nn, uint64_t 
 		if (!nodes[i].joined)
 			json_array_foreach(gn, k, x) {
 				const char *st = json_string_value(json_object_get(x, "state"));
+				const char *nonce = json_string_value(json_object_get(x, "boot_nonce"));
 
-				if (json_integer_value(json_object_get(x, "id")) == nodes[i].id &&
-				    st && strcmp(st, "up") == 0) {
-					nodes[i].joined = 1;
-					printf("  node %d (%s) joined after %.2f s\n", nodes[i].id, nodes[i].name,
-					       (double)(now_ms() - t0) / 1000.0);
-				}
+				if (json_integer_value(json_object_get(x, "id")) != nodes[i].id ||
+				    !st || strcmp(st, "up") != 0)
+					continue;
+				if (nodes[i].old_nonce[0] && nonce && strcmp(nonce, nodes[i].old_nonce) == 0)
+					continue;       /* still the row of an earlier boot */
+				nodes[i].joined = 1;
+				printf("  node %d (%s) joined after %.2f s\n", nodes[i].id, nodes[i].name,
+				       (double)(now_ms() - t0) / 1000.0);
 			}
 		up += nodes[i].joined;
 	}
@@ -396,6 +417,16 @@ int cmd_up(struct tess *t, int argc, char **argv)
 			pidfile_write(spath(t, "gmmd.pid"), gmmd);
 	}
 	record(t, &c, nodes, nn, hub, gmmd, -1);
+	{
+		char err[256];
+
+		req = json_pack("{s:s}", "cmd", "status");
+		status = ctl_try(t, req, 5000, err, sizeof(err));
+		if (!status)
+			die("gmmd does not answer: %s (log: %s; tess down cleans up)", err, spath(t, "gmmd.log"));
+		remember_old_boots(status, nodes, nn);
+		json_decref(req);
+	}
 
 	/* All nodes at once: they boot in parallel. */
 	printf("starting %d node%s (%d process, %d memory, %d storage; accel %s) in %s\n",
