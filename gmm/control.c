@@ -206,6 +206,8 @@ static json_t *handle_request(struct gmmd *g, struct ctl_client *c, const char *
 		r = cmd_sql(g, req);
 	} else if (strcmp(cmd, "shutdown") == 0) {
 		gmm_log("shutdown requested on the control socket");
+		/* tess down stops the nodes right after this: record that they left. */
+		members_all_left(g, "cluster shutdown");
 		g->quit = 1;
 		r = json_pack("{s:b}", "ok", 1);
 	} else {

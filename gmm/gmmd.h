@@ -98,6 +98,8 @@ void members_on_heartbeat(struct gmmd *g, const struct fab_view *v, uint64_t now
 void members_on_resolve(struct gmmd *g, const struct fab_view *v);
 /* Failure detector: declare nodes silent for dead_after_ms dead. */
 void members_check(struct gmmd *g, uint64_t now);
+/* The cluster is being taken down on purpose: every up node 'left' (with events). */
+void members_all_left(struct gmmd *g, const char *reason);
 
 /* ---- fabric endpoint (endpoint.c) ----------------------------------------------- */
 

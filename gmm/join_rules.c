@@ -69,8 +69,12 @@ enum join_verdict join_decide(const struct member *m, const struct fab_join_req 
 		return JOIN_NEW;
 	if (m->row.boot_nonce == rq->boot_nonce && memcmp(m->mac, src, 6) == 0)
 		return up ? JOIN_RETRY : JOIN_UP_AGAIN;
-	/* Another boot or another NIC: only once the current holder has gone silent. */
-	if (up && m->last_seen_ns && now_ns - m->last_seen_ns < dead_after_ns)
+	/*
+	 * A new boot behind the same NIC is that node rebooting: take it back at
+	 * once. Another NIC claiming the id waits until the holder has gone silent.
+	 */
+	if (memcmp(m->mac, src, 6) != 0 && up && m->last_seen_ns &&
+	    now_ns - m->last_seen_ns < dead_after_ns)
 		return JOIN_IN_USE;
 	return JOIN_REJOIN;
 }

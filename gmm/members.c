@@ -302,6 +302,25 @@ void members_check(struct gmmd *g, uint64_t now)
 	}
 }
 
+void members_all_left(struct gmmd *g, const char *reason)
+{
+	char detail[128];
+
+	snprintf(detail, sizeof(detail), "{\"reason\":\"%.64s\"}", reason);
+	for (int id = 1; id <= (int)FAB_NODE_MAX; id++) {
+		struct member *m = &g->node[id];
+
+		if (!m->known || strcmp(m->row.state, "up") != 0)
+			continue;
+		if (dbstate_node_set_state(g->db, id, "left", "left", detail) < 0) {
+			g->n.db_errors++;
+			gmm_log("node %d: cannot record that it left: %s", id, dbstate_errmsg(g->db));
+			continue;
+		}
+		snprintf(m->row.state, sizeof(m->row.state), "left");
+	}
+}
+
 void members_on_resolve(struct gmmd *g, const struct fab_view *v)
 {
 	const struct fab_resolve_req *rq = v->payload;

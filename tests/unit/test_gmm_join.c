@@ -142,12 +142,14 @@ static void test_decide(void **state)
 	admit(5, mac, 77, "up", t0);
 	/* Retry of the same boot: same answer, also while up. */
 	assert_int_equal(join_decide(&node[5], &r, mac, t0 + 10 * MS, DEAD_AFTER), JOIN_RETRY);
-	/* A different MAC or boot while the holder is alive: refused. */
+	/* Another NIC while the holder is alive: refused, even with a new boot. */
 	assert_int_equal(join_decide(&node[5], &r, imposter, t0 + 10 * MS, DEAD_AFTER), JOIN_IN_USE);
 	r = req(5, 78);
-	assert_int_equal(join_decide(&node[5], &r, mac, t0 + 10 * MS, DEAD_AFTER), JOIN_IN_USE);
+	assert_int_equal(join_decide(&node[5], &r, imposter, t0 + 10 * MS, DEAD_AFTER), JOIN_IN_USE);
 	/* ... until the holder has been silent for dead-after. */
-	assert_int_equal(join_decide(&node[5], &r, mac, t0 + DEAD_AFTER, DEAD_AFTER), JOIN_REJOIN);
+	assert_int_equal(join_decide(&node[5], &r, imposter, t0 + DEAD_AFTER, DEAD_AFTER), JOIN_REJOIN);
+	/* The same NIC with a new boot is that node rebooting: taken back at once. */
+	assert_int_equal(join_decide(&node[5], &r, mac, t0 + 10 * MS, DEAD_AFTER), JOIN_REJOIN);
 	/* A dead holder can be replaced at once; the same boot coming back is 'up again'. */
 	snprintf(node[5].row.state, sizeof(node[5].row.state), "dead");
 	assert_int_equal(join_decide(&node[5], &r, mac, t0 + 10 * MS, DEAD_AFTER), JOIN_REJOIN);
