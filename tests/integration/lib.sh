@@ -7,8 +7,10 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TESS_BIN=$ROOT/build/tess
 TEST_NAME=$(basename "$0" .sh)
 TEST_NAME=${TEST_NAME#t-}
-# Short path: AF_UNIX socket paths are limited to 107 bytes.
-STATE=/tmp/tess-it/$TEST_NAME
+# Short path (AF_UNIX socket paths are limited to 107 bytes), private to this
+# run so that concurrent runs on one machine never share a cluster.
+TESS_IT_ROOT=${TESS_IT_ROOT:-/tmp/tess-it.$$}
+STATE=$TESS_IT_ROOT/$TEST_NAME
 export TESSERA_STATE="$STATE"
 
 tess() {
@@ -38,16 +40,16 @@ ok() {
 # Start from nothing: a cluster left over from an aborted run is stopped first.
 "$TESS_BIN" --state "$STATE" down >/dev/null 2>&1 || true
 rm -rf "$STATE"
-mkdir -p /tmp/tess-it
+mkdir -p "$TESS_IT_ROOT"
 
 # expect_rc RC CMD...: run CMD, require exit status RC; its stderr in $ERR, stdout in $OUT.
 expect_rc() {
 	want=$1
 	shift
-	OUT=$("$@" 2>/tmp/tess-it/.err.$$)
+	OUT=$("$@" 2>"$TESS_IT_ROOT/.err")
 	got=$?
-	ERR=$(cat /tmp/tess-it/.err.$$)
-	rm -f /tmp/tess-it/.err.$$
+	ERR=$(cat "$TESS_IT_ROOT/.err")
+	rm -f "$TESS_IT_ROOT/.err"
 	[ "$got" -eq "$want" ] || fail "'$*' exited $got, wanted $want (stderr: $ERR)"
 }
 

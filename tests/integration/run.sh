@@ -18,13 +18,18 @@ fi
 
 [ -x ../../build/tess ] || { echo "build/tess is missing (run make)"; echo "0 passed, 1 failed"; exit 1; }
 
+# Every test's state directory lives under one directory private to this run.
+TESS_IT_ROOT=/tmp/tess-it.$$
+export TESS_IT_ROOT
+rm -rf "$TESS_IT_ROOT"
+mkdir -p "$TESS_IT_ROOT"
+
 passed=0
 failed=0
 failing=""
-mkdir -p /tmp/tess-it
 for t in $tests; do
 	name=${t#t-}
-	log=/tmp/tess-it/$name.out
+	log=$TESS_IT_ROOT/$name.out
 	start=$(date +%s)
 	if [ ! -f "$here/$t.sh" ]; then
 		echo "FAIL $name (no such test: $t.sh)"
@@ -45,6 +50,10 @@ for t in $tests; do
 		failing="$failing $name"
 	fi
 done
-[ -n "$failing" ] && echo "failing:$failing"
+if [ -n "$failing" ]; then
+	echo "failing:$failing (state and logs kept in $TESS_IT_ROOT)"
+else
+	rm -rf "$TESS_IT_ROOT"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,12 +4,13 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TESS_BIN=$ROOT/build/tess
-STATE=${BENCH_STATE:-/tmp/tess-bench}
+# Private to this run: other people's clusters on the machine are left alone.
+STATE=${BENCH_STATE:-/tmp/tess-bench.$$}
 
 tess() {
 	"$TESS_BIN" --state "$STATE" "$@"
 }
-trap '"$TESS_BIN" --state "$STATE" down >/dev/null 2>&1 || true' EXIT
+trap '"$TESS_BIN" --state "$STATE" down >/dev/null 2>&1 || true; [ -n "${BENCH_STATE:-}" ] || rm -rf "$STATE"' EXIT
 trap 'exit 130' INT TERM
 
 # median: numbers on stdin, one a line.
