@@ -14,7 +14,7 @@ static const char usage_text[] =
 "\n"
 "Commands:\n"
 "  up [--pnodes N] [--mnodes N] [--snodes N] [--accel kvm|tcg] [--timeout SEC]\n"
-"     [--mem-mb M] [--bios seabios|qboot]\n"
+"     [--mem-mb M] [--bios seabios|qboot] [--append \"KEY=VALUE ...\"]\n"
 "                         start gmmd, the fabric hub and the QEMU nodes; wait until\n"
 "                         every node has joined (default 1 process, 1 memory, 1 storage)\n"
 "  down                   stop every process of the cluster (logs and state.db stay)\n"

@@ -43,6 +43,7 @@ struct up_cfg {
 	const char *bios;
 	int timeout_s;
 	int mem_mb;
+	const char *append;             /* extra kernel command-line words, or NULL */
 };
 
 static const char *const role_of[3] = { "process", "memory", "storage" };
@@ -59,6 +60,7 @@ static void parse_up(struct tess *t, struct up_cfg *c, int argc, char **argv)
 	c->bios = "seabios";
 	c->timeout_s = 60;
 	c->mem_mb = UP_DEFAULT_MEM_MB;
+	c->append = NULL;
 	opts_init(&o, argc, argv);
 	while ((a = opts_next(&o))) {
 		int matched = 0;
@@ -82,6 +84,10 @@ static void parse_up(struct tess *t, struct up_cfg *c, int argc, char **argv)
 			c->bios = v;
 		} else if (opts_value(&o, a, "--timeout", NULL, &v)) {
 			c->timeout_s = (int)parse_long("--timeout", v, 1, 3600);
+		} else if (opts_value(&o, a, "--append", NULL, &v)) {
+			if (strlen(v) > 200 || strpbrk(v, "\"'\n"))
+				die_usage("--append: at most 200 characters, no quotes or newlines");
+			c->append = v;
 		} else if (opts_value(&o, a, "--mem-mb", NULL, &v)) {
 			c->mem_mb = (int)parse_long("--mem-mb", v, 16, 65536);
 		} else {
@@ -236,7 +242,8 @@ static pid_t launch_qemu(const struct tess *t, const struct up_cfg *c, const cha
 	argv[i++] = "-kernel";
 	argv[i++] = (char *)n->image;
 	argv[i++] = "-append";
-	argv[i++] = xasprintf("node=%d role=%s name=%s", n->id, n->role, n->name);
+	argv[i++] = xasprintf("node=%d role=%s name=%s%s%s", n->id, n->role, n->name,
+			      c->append ? " " : "", c->append ? c->append : "");
 	argv[i++] = "-serial";
 	argv[i++] = xasprintf("file:%s", spath(t, "nodes/n%d.log", n->id));
 	argv[i++] = "-netdev";
@@ -312,6 +319,38 @@ static void print_table(json_t *status, const struct up_node *nodes, int nn)
 		       json_string_value(json_object_get(n, "mac")) : nodes[i].mac,
 		       n ? json_number_value(json_object_get(n, "mem_bytes")) / 1048576.0 : 0.0);
 	}
+}
+
+/*
+ * Has a node's console said it will never join? The kernel prints
+ * "*** KERNEL PANIC: why" or, for a bad configuration, "cmdline: why" or
+ * "error: why" followed by "...will not join the cluster" (docs/boot.md).
+ * Returns 1 and the reason in why.
+ */
+static int console_gave_up(const char *log, char *why, size_t cap)
+{
+	FILE *f = fopen(log, "r");
+	char line[512], last_err[512] = "";
+	int gave_up = 0;
+
+	if (!f)
+		return 0;
+	while (!gave_up && fgets(line, sizeof(line), f)) {
+		char *p;
+
+		line[strcspn(line, "\r\n")] = 0;
+		if ((p = strstr(line, "KERNEL PANIC: "))) {
+			snprintf(why, cap, "kernel panic: %s", p + strlen("KERNEL PANIC: "));
+			gave_up = 1;
+		} else if (strstr(line, "will not join the cluster")) {
+			snprintf(why, cap, "%s", last_err[0] ? last_err : line);
+			gave_up = 1;
+		} else if ((p = strstr(line, "error: ")) || (p = strstr(line, "cmdline: "))) {
+			snprintf(last_err, sizeof(last_err), "%s", p);
+		}
+	}
+	fclose(f);
+	return gave_up;
 }
 
 /*
@@ -467,6 +506,14 @@ int cmd_up(struct tess *t, int argc, char **argv)
 			if (!nodes[i].joined && !proc_of_cluster(t, nodes[i].pid))
 				die("node %d (%s) exited before joining; console log: %s (tess down cleans up)",
 				    nodes[i].id, nodes[i].name, spath(t, "nodes/n%d.log", nodes[i].id));
+		for (int i = 0; i < nn; i++) {
+			char why[512];
+
+			if (!nodes[i].joined && console_gave_up(spath(t, "nodes/n%d.log", nodes[i].id),
+								 why, sizeof(why)))
+				die("node %d (%s) will not join: %s; console log: %s (tess down cleans up)",
+				    nodes[i].id, nodes[i].name, why, spath(t, "nodes/n%d.log", nodes[i].id));
+		}
 		if (now_ms() >= deadline)
 			for (int i = 0; i < nn; i++)
 				if (!nodes[i].joined)

@@ -23,6 +23,14 @@ expect_err 2 "give a query" tess sql
 expect_err 2 "too long" "$TESS_BIN" --state "/tmp/$(printf '%0100d' 0)" up
 expect_err 1 "qemu-system-x86_64 not found" env PATH=/nonexistent "$TESS_BIN" --state "$STATE" up
 
+# Nodes that never join: up says which one and where its console log is.
+expect_err 1 "node 1 (p1) will not join: .*fabric.*console log: $STATE/nodes/n1.log" \
+	tess up --pnodes 1 --mnodes 0 --snodes 0 --append "fabric=bogus"
+tess down >/dev/null || fail "tess down"
+expect_err 1 "node 1 (p1) did not join within 2 s; console log: $STATE/nodes/n1.log" \
+	tess up --pnodes 1 --mnodes 0 --snodes 0 --timeout 2 --append "gmm=02:00:00:00:00:99"
+tess down >/dev/null || fail "tess down"
+
 tess up >/dev/null || fail "tess up"
 expect_err 1 "unknown node" tess ping 99
 expect_err 1 "unknown node" tess ping q7
