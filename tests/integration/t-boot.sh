@@ -31,3 +31,11 @@ tess status || fail "tess status"
 tess logs p1 | grep -q . || fail "tess logs p1 is empty"
 tess logs gmmd >/dev/null || fail "tess logs gmmd"
 ok "status table and logs"
+
+# gdb attaches to a node's stub with the image's symbols (and detaches again).
+out=$(printf 'bt\n' | timeout 30 "$TESS_BIN" --state "$STATE" gdb p1 2>&1) || fail "tess gdb p1: $out"
+printf '%s\n' "$out" | grep -q 'Remote debugging using' || fail "tess gdb p1 did not connect: $out"
+printf '%s\n' "$out" | grep -q 'kmain' || fail "tess gdb p1: no kmain in the backtrace: $out"
+ok "tess gdb p1 shows a backtrace through kmain"
+all_up() { [ "$(up_count)" -eq 3 ]; }
+wait_until 10 all_up || fail "nodes not all up after the gdb session"
