@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="build-essential qemu-system-x86 libsqlite3-dev sqlite3 libjansson-dev
-libcmocka-dev socat gdb e2fsprogs busybox-static musl-tools jq python3"
+libcmocka-dev socat gdb e2fsprogs busybox-static musl-tools jq python3 procps"
 
 missing=""
 for p in $PKGS; do
