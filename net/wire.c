@@ -39,6 +39,21 @@ static long expected_len(unsigned op, unsigned type)
 		return req ? (long)sizeof(struct fab_ping_peer_req) : (long)sizeof(struct fab_ping_peer_reply);
 	case FAB_OP_STATS:
 		return req ? 0 : (long)sizeof(struct fab_stats);
+	case FAB_OP_FS_FSTAT:
+	case FAB_OP_FS_FSYNC:
+		return req ? (long)sizeof(struct fs_handle) : -1;
+	case FAB_OP_FS_TRUNCATE:
+		return req ? (long)sizeof(struct fs_trunc_req) : -1;
+	case FAB_OP_FS_SETATTR:
+		return req ? (long)sizeof(struct fs_setattr_req) : -1;
+	case FAB_OP_FS_GETDENTS:
+		return req ? (long)sizeof(struct fs_getdents_req) : -1;
+	case FAB_OP_FS_STATFS:
+		return req ? 0 : -1;
+	case FAB_OP_FS_OPEN: case FAB_OP_FS_STAT: case FAB_OP_FS_READ: case FAB_OP_FS_WRITE:
+	case FAB_OP_FS_READLINK: case FAB_OP_FS_MKDIR: case FAB_OP_FS_UNLINK: case FAB_OP_FS_RMDIR:
+	case FAB_OP_FS_RENAME: case FAB_OP_FS_SYMLINK: case FAB_OP_FS_LINK:
+		return -1;            /* variable: checked by the file service */
 	default:
 		return -3;
 	}
@@ -118,7 +133,13 @@ const char *fab_op_name(unsigned op)
 	static const char *const names[FAB_OP__COUNT] = {
 		[FAB_OP_JOIN] = "join", [FAB_OP_HEARTBEAT] = "heartbeat", [FAB_OP_REJOIN] = "rejoin",
 		[FAB_OP_PING] = "ping", [FAB_OP_RESOLVE] = "resolve", [FAB_OP_PING_PEER] = "ping-peer",
-		[FAB_OP_STATS] = "stats",
+		[FAB_OP_STATS] = "stats", [FAB_OP_FS_OPEN] = "fs-open", [FAB_OP_FS_STAT] = "fs-stat",
+		[FAB_OP_FS_FSTAT] = "fs-fstat", [FAB_OP_FS_READ] = "fs-read", [FAB_OP_FS_WRITE] = "fs-write",
+		[FAB_OP_FS_TRUNCATE] = "fs-truncate", [FAB_OP_FS_FSYNC] = "fs-fsync",
+		[FAB_OP_FS_GETDENTS] = "fs-getdents", [FAB_OP_FS_READLINK] = "fs-readlink",
+		[FAB_OP_FS_MKDIR] = "fs-mkdir", [FAB_OP_FS_UNLINK] = "fs-unlink", [FAB_OP_FS_RMDIR] = "fs-rmdir",
+		[FAB_OP_FS_RENAME] = "fs-rename", [FAB_OP_FS_SYMLINK] = "fs-symlink",
+		[FAB_OP_FS_STATFS] = "fs-statfs", [FAB_OP_FS_SETATTR] = "fs-setattr", [FAB_OP_FS_LINK] = "fs-link",
 	};
 	return op < FAB_OP__COUNT && names[op] ? names[op] : "?";
 }

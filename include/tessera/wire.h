@@ -76,8 +76,30 @@ enum fab_op {
 	FAB_OP_RESOLVE    = 5,   /* REQ  node->gmm: fab_resolve_req   / fab_resolve_reply */
 	FAB_OP_PING_PEER  = 6,   /* REQ  gmm->node: fab_ping_peer_req / fab_ping_peer_reply */
 	FAB_OP_STATS      = 7,   /* REQ  gmm->node: (none)            / fab_stats */
+
+	/* File service of a storage node (see "File service" below and docs/storage.md). */
+	FAB_OP_FS_OPEN     = 8,  /* fs_path_req (flags = O_*, mode)    / fs_attr */
+	FAB_OP_FS_STAT     = 9,  /* fs_path_req (flags = FS_NOFOLLOW)  / fs_attr */
+	FAB_OP_FS_FSTAT    = 10, /* fs_handle                          / fs_attr */
+	FAB_OP_FS_READ     = 11, /* fs_io_req                          / data[<= len] */
+	FAB_OP_FS_WRITE    = 12, /* fs_io_req + data[len]              / fs_write_reply */
+	FAB_OP_FS_TRUNCATE = 13, /* fs_trunc_req                       / fs_attr */
+	FAB_OP_FS_FSYNC    = 14, /* fs_handle (ino 0 = whole fs)       / (none) */
+	FAB_OP_FS_GETDENTS = 15, /* fs_getdents_req                    / fs_getdents_reply + fs_dirent... */
+	FAB_OP_FS_READLINK = 16, /* fs_path_req                        / target bytes (no NUL) */
+	FAB_OP_FS_MKDIR    = 17, /* fs_path_req (mode)                 / fs_attr */
+	FAB_OP_FS_UNLINK   = 18, /* fs_path_req                        / (none) */
+	FAB_OP_FS_RMDIR    = 19, /* fs_path_req                        / (none) */
+	FAB_OP_FS_RENAME   = 20, /* fs_two_path_req (old, new)         / (none) */
+	FAB_OP_FS_SYMLINK  = 21, /* fs_two_path_req (target, linkpath) / fs_attr */
+	FAB_OP_FS_STATFS   = 22, /* (none)                             / fs_statfs_reply */
+	FAB_OP_FS_SETATTR  = 23, /* fs_setattr_req                     / fs_attr */
+	FAB_OP_FS_LINK     = 24, /* fs_two_path_req (existing, new)    / fs_attr */
 	FAB_OP__COUNT
 };
+
+#define FAB_OP_FS_FIRST FAB_OP_FS_OPEN
+#define FAB_OP_FS_LAST  FAB_OP_FS_LINK
 
 enum fab_role {
 	FAB_ROLE_GMM     = 0,
@@ -166,6 +188,129 @@ struct fab_ping_peer_reply {
 	uint64_t min_ns;
 	uint64_t median_ns;
 	uint64_t max_ns;
+} __attribute__((packed));
+
+/*
+ * File service. A storage node serves one ext2 file system. Paths are
+ * absolute, NUL-terminated, at most FS_PATH_MAX bytes with the NUL; the
+ * caller (a process node, or gmmd for `tess fs`) resolves its working
+ * directory. Files are named after open by a handle (inode + generation), so
+ * a handle to a deleted and reused inode fails with -ESTALE. Errors are
+ * negative Linux errnos in the reply status. Requests that change the
+ * namespace are answered from a reply cache when retried with the same
+ * req_id, so a retry never runs twice.
+ */
+#define FS_PATH_MAX    4096u
+#define FS_IO_MAX      8192u      /* bytes per read or write request */
+#define FS_NAME_MAX    255u
+
+/* Linux open(2) flags the file service understands (fs_path_req.flags for FS_OPEN). */
+#define FS_O_ACCMODE   00000003u
+#define FS_O_WRONLY    00000001u
+#define FS_O_RDWR      00000002u
+#define FS_O_CREAT     00000100u
+#define FS_O_EXCL      00000200u
+#define FS_O_TRUNC     00001000u
+#define FS_O_APPEND    00002000u
+#define FS_O_DIRECTORY 00200000u
+#define FS_O_NOFOLLOW  00400000u
+/* fs_path_req.flags for FS_STAT: like lstat(2). */
+#define FS_NOFOLLOW    0x1u
+
+struct fs_handle {
+	uint32_t ino;
+	uint32_t gen;
+} __attribute__((packed));
+
+struct fs_attr {
+	uint32_t ino, gen;
+	uint32_t mode;            /* S_IF* type and permission bits */
+	uint32_t nlink;
+	uint32_t uid, gid;
+	uint32_t rdev;
+	uint32_t blksize;
+	uint64_t size;
+	uint64_t blocks;          /* 512-byte units */
+	int64_t  atime, mtime, ctime;
+} __attribute__((packed));
+
+struct fs_path_req {
+	uint32_t flags;
+	uint32_t mode;
+	uint32_t uid, gid;        /* owner for files and directories created */
+	char     path[];          /* NUL-terminated */
+} __attribute__((packed));
+
+struct fs_two_path_req {
+	uint32_t len1;            /* bytes of the first path, NUL included */
+	uint32_t len2;
+	uint32_t uid, gid;
+	char     paths[];         /* first\0second\0 */
+} __attribute__((packed));
+
+#define FS_IO_APPEND 0x1u         /* write at the current end of file (off ignored) */
+struct fs_io_req {
+	struct fs_handle h;
+	uint64_t off;
+	uint32_t len;
+	uint32_t flags;
+	/* FS_WRITE: len bytes follow */
+} __attribute__((packed));
+
+struct fs_write_reply {
+	uint32_t written;
+	uint32_t reserved;
+	uint64_t size;            /* file size after the write */
+	uint64_t off;             /* where the data went (matters for FS_IO_APPEND) */
+} __attribute__((packed));
+
+struct fs_trunc_req {
+	struct fs_handle h;
+	uint64_t size;
+} __attribute__((packed));
+
+struct fs_getdents_req {
+	struct fs_handle h;
+	uint64_t cookie;          /* 0 = from the start; else a reply's next_cookie */
+	uint32_t max_bytes;       /* of fs_dirent records; <= FS_IO_MAX */
+	uint32_t reserved;
+} __attribute__((packed));
+
+struct fs_getdents_reply {
+	uint64_t next_cookie;
+	uint32_t count;
+	uint32_t eof;             /* 1 if the directory has no more entries */
+} __attribute__((packed));
+
+struct fs_dirent {
+	uint64_t ino;
+	uint64_t next_cookie;     /* resume after this entry */
+	uint16_t reclen;          /* 8-aligned size of this record */
+	uint8_t  type;            /* Linux DT_* */
+	uint8_t  namelen;
+	char     name[];          /* not NUL-terminated */
+} __attribute__((packed));
+
+#define FS_SET_MODE  0x1u
+#define FS_SET_UID   0x2u
+#define FS_SET_GID   0x4u
+#define FS_SET_ATIME 0x8u
+#define FS_SET_MTIME 0x10u
+struct fs_setattr_req {
+	struct fs_handle h;
+	uint32_t mask;            /* FS_SET_* */
+	uint32_t mode, uid, gid;
+	uint32_t reserved;
+	int64_t  atime, mtime;    /* seconds; -2 = now */
+} __attribute__((packed));
+
+struct fs_statfs_reply {
+	uint32_t bsize;
+	uint32_t namelen;
+	uint64_t blocks, bfree, bavail;
+	uint64_t files, ffree;
+	uint32_t rdonly;
+	uint32_t reserved;
 } __attribute__((packed));
 
 /* Why a frame was rejected (for counters and logs). */

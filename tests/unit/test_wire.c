@@ -34,6 +34,24 @@ static const struct op_sizes sizes[] = {
 	{ FAB_OP_RESOLVE, sizeof(struct fab_resolve_req), sizeof(struct fab_resolve_reply) },
 	{ FAB_OP_PING_PEER, sizeof(struct fab_ping_peer_req), sizeof(struct fab_ping_peer_reply) },
 	{ FAB_OP_STATS, 0, sizeof(struct fab_stats) },
+	/* File service: fixed request structs where the request has no path or data. */
+	{ FAB_OP_FS_OPEN, -1, -1 },
+	{ FAB_OP_FS_STAT, -1, -1 },
+	{ FAB_OP_FS_FSTAT, sizeof(struct fs_handle), -1 },
+	{ FAB_OP_FS_READ, -1, -1 },
+	{ FAB_OP_FS_WRITE, -1, -1 },
+	{ FAB_OP_FS_TRUNCATE, sizeof(struct fs_trunc_req), -1 },
+	{ FAB_OP_FS_FSYNC, sizeof(struct fs_handle), -1 },
+	{ FAB_OP_FS_GETDENTS, sizeof(struct fs_getdents_req), -1 },
+	{ FAB_OP_FS_READLINK, -1, -1 },
+	{ FAB_OP_FS_MKDIR, -1, -1 },
+	{ FAB_OP_FS_UNLINK, -1, -1 },
+	{ FAB_OP_FS_RMDIR, -1, -1 },
+	{ FAB_OP_FS_RENAME, -1, -1 },
+	{ FAB_OP_FS_SYMLINK, -1, -1 },
+	{ FAB_OP_FS_STATFS, 0, -1 },
+	{ FAB_OP_FS_SETATTR, sizeof(struct fs_setattr_req), -1 },
+	{ FAB_OP_FS_LINK, -1, -1 },
 };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
 
