@@ -296,28 +296,29 @@ static void record(const struct tess *t, const struct up_cfg *c, struct up_node 
 	json_decref(doc);
 }
 
+/* gmmd's entry for node id in a status reply, or NULL. */
+static json_t *status_node(json_t *status, int id)
+{
+	json_t *x;
+	size_t k;
+
+	json_array_foreach(json_object_get(status, "nodes"), k, x)
+		if (json_integer_value(json_object_get(x, "id")) == id)
+			return x;
+	return NULL;
+}
+
 static void print_table(json_t *status, const struct up_node *nodes, int nn)
 {
-	json_t *gn = json_object_get(status, "nodes");
-
 	printf("%-4s %-8s %-8s %-7s %-17s %s\n", "ID", "NAME", "ROLE", "STATE", "MAC", "MEM");
 	for (int i = 0; i < nn; i++) {
-		struct node_ref r;
-		char idbuf[16];
-		json_t *n = NULL;
-		size_t k;
-		json_t *x;
+		json_t *n = status_node(status, nodes[i].id);
+		const char *st = json_string_value(json_object_get(n, "state"));
+		const char *mac = json_string_value(json_object_get(n, "mac"));
 
-		snprintf(idbuf, sizeof(idbuf), "%d", nodes[i].id);
-		if (node_lookup(gn, idbuf, &r) == 0)
-			json_array_foreach(gn, k, x)
-				if (json_integer_value(json_object_get(x, "id")) == nodes[i].id)
-					n = x;
 		printf("%-4d %-8s %-8s %-7s %-17s %.0f MiB\n", nodes[i].id, nodes[i].name, nodes[i].role,
-		       n ? json_string_value(json_object_get(n, "state")) : "?",
-		       n && json_string_value(json_object_get(n, "mac")) ?
-		       json_string_value(json_object_get(n, "mac")) : nodes[i].mac,
-		       n ? json_number_value(json_object_get(n, "mem_bytes")) / 1048576.0 : 0.0);
+		       st ? st : "?", mac ? mac : nodes[i].mac,
+		       json_number_value(json_object_get(n, "mem_bytes")) / 1048576.0);
 	}
 }
 
@@ -359,67 +360,60 @@ static int console_gave_up(const char *log, char *why, size_t cap)
  */
 static void remember_old_boots(json_t *status, struct up_node *nodes, int nn)
 {
-	json_t *x;
-	size_t k;
+	for (int i = 0; i < nn; i++) {
+		json_t *n = status_node(status, nodes[i].id);
+		const char *nonce = json_string_value(json_object_get(n, "boot_nonce"));
 
-	for (int i = 0; i < nn; i++)
-		json_array_foreach(json_object_get(status, "nodes"), k, x)
-			if (json_integer_value(json_object_get(x, "id")) == nodes[i].id)
-				snprintf(nodes[i].old_nonce, sizeof(nodes[i].old_nonce), "%s",
-					 json_string_value(json_object_get(x, "boot_nonce")) ?
-					 json_string_value(json_object_get(x, "boot_nonce")) : "");
+		snprintf(nodes[i].old_nonce, sizeof(nodes[i].old_nonce), "%s", nonce ? nonce : "");
+	}
 }
 
 /* Which expected nodes has this boot brought up? Prints each newly joined node. */
 static int count_joined(json_t *status, struct up_node *nodes, int nn, uint64_t t0)
 {
-	json_t *gn = json_object_get(status, "nodes"), *x;
 	int up = 0;
-	size_t k;
 
 	for (int i = 0; i < nn; i++) {
-		if (!nodes[i].joined)
-			json_array_foreach(gn, k, x) {
-				const char *st = json_string_value(json_object_get(x, "state"));
-				const char *nonce = json_string_value(json_object_get(x, "boot_nonce"));
+		json_t *n = status_node(status, nodes[i].id);
+		const char *st = json_string_value(json_object_get(n, "state"));
+		const char *nonce = json_string_value(json_object_get(n, "boot_nonce"));
 
-				if (json_integer_value(json_object_get(x, "id")) != nodes[i].id ||
-				    !st || strcmp(st, "up") != 0)
-					continue;
-				if (nodes[i].old_nonce[0] && nonce && strcmp(nonce, nodes[i].old_nonce) == 0)
-					continue;       /* still the row of an earlier boot */
-				nodes[i].joined = 1;
-				printf("  node %d (%s) joined after %.2f s\n", nodes[i].id, nodes[i].name,
-				       (double)(now_ms() - t0) / 1000.0);
-			}
+		if (!nodes[i].joined && st && strcmp(st, "up") == 0 &&
+		    /* not still the row of an earlier boot */
+		    !(nodes[i].old_nonce[0] && nonce && strcmp(nonce, nodes[i].old_nonce) == 0)) {
+			nodes[i].joined = 1;
+			printf("  node %d (%s) joined after %.2f s\n", nodes[i].id, nodes[i].name,
+			       (double)(now_ms() - t0) / 1000.0);
+		}
 		up += nodes[i].joined;
 	}
 	return up;
 }
 
-int cmd_up(struct tess *t, int argc, char **argv)
-{
+/* One `tess up` in progress. */
+struct up_run {
+	struct tess *t;
 	struct up_cfg c;
 	struct up_node nodes[UP_MAX_NODES];
+	int nn;
 	const char *qemu;
-	char hub_bin[TESS_PATH_MAX], gmmd_bin[TESS_PATH_MAX];
-	uint64_t t0 = now_ms(), deadline;
 	pid_t hub, gmmd;
-	json_t *req, *status = NULL;
-	int nn = 0, id = 1;
+	uint64_t t0;
+};
 
-	parse_up(t, &c, argc, argv);
-	qemu = find_in_path("qemu-system-x86_64");
-	if (!qemu)
-		die("qemu-system-x86_64 not found (run make deps)");
-	qemu = strdup(qemu);
-	snprintf(hub_bin, sizeof(hub_bin), "%s", bpath(t, "tess-hub"));
-	snprintf(gmmd_bin, sizeof(gmmd_bin), "%s", bpath(t, "gmmd"));
-	need_file(hub_bin, "run make");
-	need_file(gmmd_bin, "run make");
+static void save(struct up_run *u, int64_t boot_ms)
+{
+	record(u->t, &u->c, u->nodes, u->nn, u->hub, u->gmmd, boot_ms);
+}
+
+/* Ids 1.. for process, then memory, then storage nodes; names p1.., m1.., s1... */
+static void plan_nodes(struct up_run *u)
+{
+	int id = 1;
+
 	for (int r = 0; r < 3; r++)
-		for (int k = 1; k <= c.counts[r]; k++, id++) {
-			struct up_node *n = &nodes[nn++];
+		for (int k = 1; k <= u->c.counts[r]; k++, id++) {
+			struct up_node *n = &u->nodes[u->nn++];
 			uint8_t mac[6];
 			char img[32];
 
@@ -428,110 +422,153 @@ int cmd_up(struct tess *t, int argc, char **argv)
 			n->role = role_of[r];
 			snprintf(n->name, sizeof(n->name), "%c%d", role_letter[r], k);
 			snprintf(img, sizeof(img), "tessera-%s.elf", n->role);
-			snprintf(n->image, sizeof(n->image), "%s", bpath(t, img));
+			snprintf(n->image, sizeof(n->image), "%s", bpath(u->t, img));
+			need_file(n->image, "run make");
 			fab_mac_for_node((uint16_t)id, mac);
 			snprintf(n->mac, sizeof(n->mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 				 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-			need_file(n->image, "run make");
 		}
-	state_resolve(t, 1);
-	check_not_in_use(t);
-	c.accel = pick_accel(c.accel);
-	remove_runtime_files(t);
+}
 
-	/* The fabric hub first: nodes and gmmd send to its socket. */
-	{
-		char *hv[] = { hub_bin, "--sock", (char *)spath(t, "fabric/hub.sock"), NULL };
+/* The fabric hub first (nodes and gmmd send to its socket), then gmmd. */
+static void start_daemons(struct up_run *u)
+{
+	struct tess *t = u->t;
+	char hub_bin[TESS_PATH_MAX], gmmd_bin[TESS_PATH_MAX];
+	char *hv[] = { hub_bin, "--sock", NULL, NULL };
+	char *gv[] = { gmmd_bin, "--state", t->state, "--foreground", NULL };
+	char err[256];
+	json_t *req, *status;
 
-		hub = spawn(hv, spath(t, "hub.log"), 0);
-		pidfile_write(spath(t, "hub.pid"), hub);
-		wait_for_socket(t, spath(t, "fabric/hub.sock"), hub, "tess-hub", spath(t, "hub.log"));
-	}
-	{
-		char *gv[] = { gmmd_bin, "--state", t->state, "--foreground", NULL };
+	snprintf(hub_bin, sizeof(hub_bin), "%s", bpath(t, "tess-hub"));
+	snprintf(gmmd_bin, sizeof(gmmd_bin), "%s", bpath(t, "gmmd"));
+	hv[2] = (char *)spath(t, "fabric/hub.sock");
+	u->hub = spawn(hv, spath(t, "hub.log"), 0);
+	pidfile_write(spath(t, "hub.pid"), u->hub);
+	wait_for_socket(t, spath(t, "fabric/hub.sock"), u->hub, "tess-hub", spath(t, "hub.log"));
 
-		gmmd = spawn(gv, spath(t, "gmmd.log"), 0);
-		wait_for_socket(t, spath(t, "gmmd.sock"), gmmd, "gmmd", spath(t, "gmmd.log"));
-		if (access(spath(t, "gmmd.pid"), F_OK))
-			pidfile_write(spath(t, "gmmd.pid"), gmmd);
-	}
-	record(t, &c, nodes, nn, hub, gmmd, -1);
-	{
-		char err[256];
+	u->gmmd = spawn(gv, spath(t, "gmmd.log"), 0);
+	wait_for_socket(t, spath(t, "gmmd.sock"), u->gmmd, "gmmd", spath(t, "gmmd.log"));
+	if (access(spath(t, "gmmd.pid"), F_OK))
+		pidfile_write(spath(t, "gmmd.pid"), u->gmmd);
+	save(u, -1);
 
-		req = json_pack("{s:s}", "cmd", "status");
-		status = ctl_try(t, req, 5000, err, sizeof(err));
-		if (!status)
-			die("gmmd does not answer: %s (log: %s; tess down cleans up)", err, spath(t, "gmmd.log"));
-		remember_old_boots(status, nodes, nn);
-		json_decref(req);
-	}
+	req = json_pack("{s:s}", "cmd", "status");
+	status = ctl_try(t, req, 5000, err, sizeof(err));
+	if (!status)
+		die("gmmd does not answer: %s (log: %s; tess down cleans up)", err, spath(t, "gmmd.log"));
+	remember_old_boots(status, u->nodes, u->nn);
+	json_decref(status);
+	json_decref(req);
+}
 
-	/* All nodes at once: they boot in parallel. */
+/* Every QEMU at once, so the nodes boot in parallel; then collect their pids. */
+static void launch_nodes(struct up_run *u)
+{
+	struct tess *t = u->t;
+
 	printf("starting %d node%s (%d process, %d memory, %d storage; accel %s) in %s\n",
-	       nn, nn == 1 ? "" : "s", c.counts[0], c.counts[1], c.counts[2], c.accel, t->state);
-	for (int i = 0; i < nn; i++)
-		nodes[i].launcher = launch_qemu(t, &c, qemu, &nodes[i]);
-	for (int i = 0; i < nn; i++) {
+	       u->nn, u->nn == 1 ? "" : "s", u->c.counts[0], u->c.counts[1], u->c.counts[2],
+	       u->c.accel, t->state);
+	for (int i = 0; i < u->nn; i++)
+		u->nodes[i].launcher = launch_qemu(t, &u->c, u->qemu, &u->nodes[i]);
+	for (int i = 0; i < u->nn; i++) {
+		struct up_node *n = &u->nodes[i];
 		int st;
 
-		while (waitpid(nodes[i].launcher, &st, 0) < 0 && errno == EINTR)
+		/* With -daemonize, the launcher exits once the VM is set up. */
+		while (waitpid(n->launcher, &st, 0) < 0 && errno == EINTR)
 			;
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			const char *ql = spath(t, "nodes/n%d.qemu.log", nodes[i].id);
+			const char *ql = spath(t, "nodes/n%d.qemu.log", n->id);
 
-			record(t, &c, nodes, nn, hub, gmmd, -1);
+			save(u, -1);
 			die("node %d (%s): qemu failed to start: %s (log: %s; tess down cleans up)",
-			    nodes[i].id, nodes[i].name, log_first_line(ql), ql);
+			    n->id, n->name, log_first_line(ql), ql);
 		}
-		nodes[i].pid = pidfile_read(spath(t, "nodes/n%d.pid", nodes[i].id));
+		n->pid = pidfile_read(spath(t, "nodes/n%d.pid", n->id));
 	}
-	record(t, &c, nodes, nn, hub, gmmd, -1);
+	save(u, -1);
+}
 
-	/* Wait until gmmd reports every node up. */
-	deadline = t0 + (uint64_t)c.timeout_s * 1000;
-	req = json_pack("{s:s}", "cmd", "status");
-	for (;;) {
-		char err[256];
+/* Between polls: give up early if gmmd or a node can no longer make it. */
+static void check_progress(struct up_run *u, uint64_t deadline)
+{
+	struct tess *t = u->t;
+	char why[512];
 
-		json_decref(status);
-		status = ctl_try(t, req, 2000, err, sizeof(err));
-		if (status && json_is_true(json_object_get(status, "ok")) &&
-		    count_joined(status, nodes, nn, t0) == nn)
-			break;
-		if (child_exited(gmmd))
-			die("gmmd exited while nodes were joining (log: %s; tess down cleans up)",
-			    spath(t, "gmmd.log"));
-		for (int i = 0; i < nn; i++)
-			if (!nodes[i].joined && !proc_of_cluster(t, nodes[i].pid))
-				die("node %d (%s) exited before joining; console log: %s (tess down cleans up)",
-				    nodes[i].id, nodes[i].name, spath(t, "nodes/n%d.log", nodes[i].id));
-		for (int i = 0; i < nn; i++) {
-			char why[512];
+	if (child_exited(u->gmmd))
+		die("gmmd exited while nodes were joining (log: %s; tess down cleans up)",
+		    spath(t, "gmmd.log"));
+	for (int i = 0; i < u->nn; i++) {
+		struct up_node *n = &u->nodes[i];
+		const char *con = spath(t, "nodes/n%d.log", n->id);
 
-			if (!nodes[i].joined && console_gave_up(spath(t, "nodes/n%d.log", nodes[i].id),
-								 why, sizeof(why)))
-				die("node %d (%s) will not join: %s; console log: %s (tess down cleans up)",
-				    nodes[i].id, nodes[i].name, why, spath(t, "nodes/n%d.log", nodes[i].id));
-		}
+		if (n->joined)
+			continue;
+		if (console_gave_up(con, why, sizeof(why)))
+			die("node %d (%s) will not join: %s; console log: %s (tess down cleans up)",
+			    n->id, n->name, why, con);
+		if (!proc_of_cluster(t, n->pid))
+			die("node %d (%s) exited before joining; console log: %s (tess down cleans up)",
+			    n->id, n->name, con);
 		if (now_ms() >= deadline)
-			for (int i = 0; i < nn; i++)
-				if (!nodes[i].joined)
-					die("node %d (%s) did not join within %d s; console log: %s "
-					    "(the cluster is left up for inspection; tess down cleans up)",
-					    nodes[i].id, nodes[i].name, c.timeout_s,
-					    spath(t, "nodes/n%d.log", nodes[i].id));
+			die("node %d (%s) did not join within %d s; console log: %s "
+			    "(the cluster is left up for inspection; tess down cleans up)",
+			    n->id, n->name, u->c.timeout_s, con);
+	}
+}
+
+/* Poll gmmd until every node of this boot is up; returns the last status. */
+static json_t *wait_joined(struct up_run *u)
+{
+	uint64_t deadline = u->t0 + (uint64_t)u->c.timeout_s * 1000;
+	json_t *req = json_pack("{s:s}", "cmd", "status"), *status;
+	char err[256];
+
+	for (;;) {
+		status = ctl_try(u->t, req, 2000, err, sizeof(err));
+		if (status && json_is_true(json_object_get(status, "ok")) &&
+		    count_joined(status, u->nodes, u->nn, u->t0) == u->nn)
+			break;
+		json_decref(status);
+		check_progress(u, deadline);
 		sleep_ms(UP_POLL_MS);
 	}
 	json_decref(req);
-	{
-		uint64_t boot = now_ms() - t0;
+	return status;
+}
 
-		record(t, &c, nodes, nn, hub, gmmd, (int64_t)boot);
-		print_table(status, nodes, nn);
-		printf("cluster up in %.2f s: %d node%s, accel %s, state %s\n", (double)boot / 1000.0,
-		       nn, nn == 1 ? "" : "s", c.accel, t->state);
-	}
+int cmd_up(struct tess *t, int argc, char **argv)
+{
+	static struct up_run u;
+	json_t *status;
+	uint64_t boot;
+
+	u.t = t;
+	u.t0 = now_ms();
+	parse_up(t, &u.c, argc, argv);
+	u.qemu = find_in_path("qemu-system-x86_64");
+	if (!u.qemu)
+		die("qemu-system-x86_64 not found (run make deps)");
+	u.qemu = strdup(u.qemu);
+	need_file(bpath(t, "tess-hub"), "run make");
+	need_file(bpath(t, "gmmd"), "run make");
+	plan_nodes(&u);
+
+	state_resolve(t, 1);
+	check_not_in_use(t);
+	u.c.accel = pick_accel(u.c.accel);
+	remove_runtime_files(t);
+	start_daemons(&u);
+	launch_nodes(&u);
+	status = wait_joined(&u);
+
+	boot = now_ms() - u.t0;
+	save(&u, (int64_t)boot);
+	print_table(status, u.nodes, u.nn);
+	printf("cluster up in %.2f s: %d node%s, accel %s, state %s\n", (double)boot / 1000.0,
+	       u.nn, u.nn == 1 ? "" : "s", u.c.accel, t->state);
 	json_decref(status);
 	return 0;
 }
