@@ -118,23 +118,23 @@ $(DEPS_STAMP): tools/install-deps.sh
 deps: $(DEPS_STAMP)
 
 run: $(DEPS_STAMP)
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) -s --no-print-directory all
 	$(Q)sh tools/run.sh
 
 unit: $(DEPS_STAMP)
-	$(Q)$(MAKE) --no-print-directory $(foreach t,$(UNIT_TESTS),$(BUILD)/$(t))
+	$(Q)$(MAKE) -s --no-print-directory $(foreach t,$(UNIT_TESTS),$(BUILD)/$(t))
 	$(Q)sh tests/run-unit.sh $(foreach t,$(UNIT_TESTS),$(BUILD)/$(t))
 
 integration: $(DEPS_STAMP)
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) -s --no-print-directory all
 	$(Q)sh tests/integration/run.sh
 
 test: $(DEPS_STAMP)
-	$(Q)$(MAKE) --no-print-directory unit
-	$(Q)$(MAKE) --no-print-directory integration
+	$(Q)$(MAKE) -s --no-print-directory unit
+	$(Q)$(MAKE) -s --no-print-directory integration
 
 bench: $(DEPS_STAMP)
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) -s --no-print-directory all
 	$(Q)sh tools/bench/run-all.sh
 
 compdb:

@@ -1,6 +1,7 @@
 #!/bin/sh
-# run-unit.sh - run each cmocka unit-test binary given as an argument, show
-# its output, and close with "N passed, N failed" counted over test cases.
+# run-unit.sh - run each cmocka unit-test binary given as an argument: one
+# line per binary (its whole output when something failed), then a closing
+# "N passed, N failed" counted over test cases. VERBOSE=1 shows every output.
 # Exits non-zero if any test failed or any binary crashed or is missing.
 set -u
 
@@ -20,7 +21,6 @@ for bin in "$@"; do
 	fi
 	"$bin" >"$log" 2>&1
 	rc=$?
-	cat "$log"
 	# cmocka's summary: "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s), ..."
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
@@ -33,6 +33,11 @@ for bin in "$@"; do
 	fi
 	if [ "$f" -ne 0 ]; then
 		bad_bins="$bad_bins $name"
+		cat "$log"
+		echo "FAIL $name: $f of $((p + f)) failed"
+	else
+		[ "${VERBOSE:-0}" = 1 ] && cat "$log"
+		echo "PASS $name ($p tests)"
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
