@@ -119,7 +119,14 @@ static const char *pick_accel(const char *want)
 static void check_not_in_use(const struct tess *t)
 {
 	pid_t pids[8];
-	int fd = open(spath(t, "lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd;
+
+	/* Two `tess up` at once on one directory: the second stops here. Held until exit. */
+	fd = open(spath(t, "up.lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB))
+		die("state directory %s is in use by another cluster (another tess up is starting it)",
+		    t->state);
+	fd = open(spath(t, "lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 
 	if (fd >= 0) {
 		if (flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK)
