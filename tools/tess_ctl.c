@@ -75,6 +75,11 @@ int cmd_status(struct tess *t, int argc, char **argv)
 	}
 	if (json_array_size(json_object_get(r, "nodes")) == 0)
 		printf("(no nodes have joined)\n");
+	if ((n = json_object_get(r, "fabric")))
+		printf("gmmd: rx %s, tx %s, malformed %s, joins %s, rejoins %s, deaths %s\n",
+		       fmt_count((uint64_t)jnum(n, "rx_frames")), fmt_count((uint64_t)jnum(n, "tx_frames")),
+		       fmt_count((uint64_t)jnum(n, "rx_malformed")), fmt_count((uint64_t)jnum(n, "joins")),
+		       fmt_count((uint64_t)jnum(n, "rejoins")), fmt_count((uint64_t)jnum(n, "deaths")));
 	json_decref(r);
 	return 0;
 }
