@@ -28,6 +28,56 @@ struct free_block {
 static struct free_block *free_list[NCLASSES];
 static uint64_t bytes_used;
 
+/*
+ * Blocks of a page or more are whole, page-aligned runs of frames with no
+ * header (a 4 KiB cache block costs 4 KiB, not 8); their length lives in
+ * run_len[first frame]. A page-aligned pointer is always such a run: header
+ * blocks hand out addresses 16 bytes into their slot.
+ */
+static uint16_t *run_len;
+static uint64_t run_frames;
+#define RUN_MAX 0xffffu
+
+void heap_init(void)
+{
+	struct pfa *a = mm_pfa();
+	uint64_t bytes = a->nframes * sizeof(uint16_t);
+	uint64_t pa = frames_alloc((unsigned)((bytes + PAGE_SIZE - 1) / PAGE_SIZE));
+
+	if (!pa)
+		panic("heap: no memory for the page-run table");
+	run_len = phys_to_virt(pa);
+	run_frames = a->nframes;
+}
+
+static void *alloc_run(size_t n)
+{
+	uint64_t pages = (n + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t pa;
+
+	if (!run_len || pages > RUN_MAX)
+		return NULL;
+	pa = frames_alloc((unsigned)pages);
+	if (!pa)
+		return NULL;
+	run_len[pa / PAGE_SIZE] = (uint16_t)pages;
+	bytes_used += pages * PAGE_SIZE;
+	return phys_to_virt(pa);
+}
+
+static void free_run(void *p)
+{
+	uint64_t pfn = virt_to_phys(p) / PAGE_SIZE;
+	uint64_t pages;
+
+	if (pfn >= run_frames || run_len[pfn] == 0)
+		panic("kfree: %p is not an allocated block", p);
+	pages = run_len[pfn];
+	run_len[pfn] = 0;
+	bytes_used -= pages * PAGE_SIZE;
+	frames_free(pfn * PAGE_SIZE, (unsigned)pages);
+}
+
 uint64_t heap_used(void)
 {
 	return bytes_used;
@@ -59,6 +109,12 @@ void *kmalloc(size_t n)
 
 	if (n == 0 || n > (1ull << 40))
 		return NULL;
+	if (n >= PAGE_SIZE && run_len) {
+		void *p = alloc_run(n);
+
+		if (p)
+			return p;
+	}
 	if (want > (1u << MAX_SHIFT)) {
 		uint64_t pages = (want + PAGE_SIZE - 1) / PAGE_SIZE;
 		uint64_t pa = frames_alloc((unsigned)pages);
@@ -104,6 +160,14 @@ size_t kmalloc_size(const void *p)
 {
 	const struct block_hdr *h = (const struct block_hdr *)p - 1;
 
+	if (((uintptr_t)p & (PAGE_SIZE - 1)) == 0) {
+		uint64_t pfn = virt_to_phys(p) / PAGE_SIZE;
+
+		if (pfn >= run_frames || run_len[pfn] == 0)
+			panic("kmalloc_size: %p is not an allocated block", p);
+		return (size_t)run_len[pfn] * PAGE_SIZE;
+	}
+
 	if (h->magic != HEAP_MAGIC)
 		panic("kmalloc_size: bad pointer %p", p);
 	if (h->cls == LARGE_CLASS)
@@ -118,6 +182,10 @@ void kfree(void *p)
 
 	if (!p)
 		return;
+	if (((uintptr_t)p & (PAGE_SIZE - 1)) == 0) {
+		free_run(p);
+		return;
+	}
 	h = (struct block_hdr *)p - 1;
 	if (h->magic != HEAP_MAGIC)
 		panic("kfree: bad pointer %p", p);

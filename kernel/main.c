@@ -81,10 +81,12 @@ void kmain(uint32_t start_info_pa)
 	gdt_init();
 	idt_init();
 	mm_init(memmap, nmap);
+	heap_init();
 	vm_drop_identity();
 	lapic_init();
 	if (time_init())
 		panic("boot: no clock");
+	rtc_init();
 	irq_enable();
 
 	if (cmdline_parse(cmdline, &config, err, sizeof(err))) {

@@ -102,6 +102,8 @@ static void join(void)
 		while (ktime_ns() < until) {
 			fabric_poll();
 			ktimers_run();
+			if (this_monitor.poll)
+				this_monitor.poll();
 			ktimer_wake_at(until);
 			irq_disable();
 			if (!fabric_pending() && ktime_ns() < until)

@@ -2,4 +2,4 @@
 MONITORS += process memory storage
 process_KSRCS := $(wildcard monitors/process/*.c)
 memory_KSRCS  := $(wildcard monitors/memory/*.c)
-storage_KSRCS := $(wildcard monitors/storage/*.c)
+storage_KSRCS := $(wildcard monitors/storage/*.c) $(wildcard monitors/storage/ext2/*.c)

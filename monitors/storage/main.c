@@ -1,7 +1,6 @@
 /*
- * monitors/storage/main.c - the storage monitor image: drives the node's
- * virtio-blk disk. The ext2 file service arrives with the storage issue;
- * today the monitor brings the disk up and reports what it holds.
+ * monitors/storage/main.c - the storage monitor image: brings up the node's
+ * virtio-blk disk and serves its ext2 file system over the fabric (fsd.c).
  */
 #include <stdint.h>
 #include <tessera/wire.h>
@@ -9,32 +8,40 @@
 #include <kernel/console.h>
 #include <kernel/monitor.h>
 #include <kernel/pci.h>
+#include <kernel/time.h>
+#include "fsd.h"
 
-#define EXT2_MAGIC 0xEF53
+static struct ktimer writeback_timer;
 
-static uint8_t sb[1024] __attribute__((aligned(512)));
+static void writeback_tick(struct ktimer *t)
+{
+	/* Only wakes the main loop; fsd_poll() decides whether to write back. */
+	ktimer_arm(t, ktime_ns() + 500000000ull, writeback_tick);
+}
 
 static int storage_init(const struct node_config *cfg)
 {
 	(void)cfg;
 	if (!pci_find(0x1af4, 0x1042, 0)) {
-		pr_warn("storage monitor: no disk attached; serving nothing");
+		pr_warn("storage monitor: no disk attached; file requests will fail with ENODEV");
+		fsd_init();
 		return 0;
 	}
 	if (blk_init())
 		return 0;
-	if (blk_rw(BLK_READ, 2, sb, 2) == 0) {
-		uint16_t magic = (uint16_t)(sb[56] | sb[57] << 8);
-
-		pr_info("storage monitor: disk of %lu MiB, %s", blk_capacity() >> 11,
-			magic == EXT2_MAGIC ? "ext2 superblock found" : "no ext2 superblock");
-	}
+	fsd_init();
+	writeback_tick(&writeback_timer);
 	return 0;
 }
 
 static int storage_poll(void)
 {
-	return blk_present() ? blk_poll() : 0;
+	int work = 0;
+
+	if (blk_present())
+		work += blk_poll();
+	work += fsd_poll();
+	return work;
 }
 
 const struct monitor this_monitor = {

@@ -17,6 +17,7 @@ void frames_free(uint64_t pa, unsigned count);
 void frame_free(uint64_t pa);
 struct pfa *mm_pfa(void);
 
+void heap_init(void);                      /* after mm_init */
 void *kmalloc(size_t n);
 void *kzalloc(size_t n);
 void kfree(void *p);

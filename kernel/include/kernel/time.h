@@ -8,6 +8,10 @@ int time_ready(void);
 uint64_t ktime_ns(void);
 void udelay(uint64_t us);
 
+/* Wall clock: CMOS RTC at boot plus monotonic time since. */
+void rtc_init(void);
+uint64_t wallclock_seconds(void);
+
 struct ktimer {
 	uint64_t deadline_ns;
 	void (*fn)(struct ktimer *t);
