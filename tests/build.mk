@@ -47,3 +47,11 @@ test_cmdline_LDLIBS := $(KUNIT_LDLIBS)
 UNIT_TESTS += test_gmm_join
 test_gmm_join_SRCS := tests/unit/test_gmm_join.c gmm/join_rules.c
 test_gmm_join_LDLIBS := -lcmocka
+
+# monitors/storage/ext2: the ext2 library on mke2fs-made images, every image
+# checked with e2fsck -fn afterwards (needs e2fsprogs).
+EXT2_LIB_SRCS := $(wildcard monitors/storage/ext2/*.c)
+UNIT_TESTS += test_ext2
+test_ext2_SRCS := tests/unit/test_ext2.c $(EXT2_LIB_SRCS)
+test_ext2_CFLAGS := $(KUNIT_CFLAGS)
+test_ext2_LDLIBS := $(KUNIT_LDLIBS)
