@@ -1,6 +1,7 @@
 /*
  * tools/tess.c - the tess command line: global options and dispatch.
- * Each command lives in tess_up.c (up, down) or tess_ctl.c (the rest).
+ * Each command lives in tess_up.c (up, down), tess_node.c (restart),
+ * tess_disk.c (fsck) or tess_ctl.c (the rest).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,13 @@ static const char usage_text[] =
 "Commands:\n"
 "  up [--pnodes N] [--mnodes N] [--snodes N] [--accel kvm|tcg] [--timeout SEC]\n"
 "     [--mem-mb M] [--bios seabios|qboot] [--append \"KEY=VALUE ...\"]\n"
+"     [--disk-size SIZE] [--image FILE]\n"
 "                         start gmmd, the fabric hub and the QEMU nodes; wait until\n"
-"                         every node has joined (default 1 process, 1 memory, 1 storage)\n"
+"                         every node has joined (default 1 process, 1 memory, 1 storage).\n"
+"                         Storage nodes get DIR/disks/sN.img (ext2, built on first use,\n"
+"                         default 256M); --image FILE is the first one's disk, written in place\n"
+"  restart NODE           restart one node's QEMU as tess up started it; wait until it joins\n"
+"  fsck                   e2fsck -fn the disk images of the stopped cluster\n"
 "  down                   stop every process of the cluster (logs and state.db stay)\n"
 "  status [--json]        nodes, their state and counters, as gmmd sees them\n"
 "  logs NODE|gmmd|hub [-f] print (or follow) a node's console or a daemon's log\n"
@@ -61,6 +67,8 @@ static const struct {
 	{ "sql", cmd_sql },
 	{ "logs", cmd_logs },
 	{ "gdb", cmd_gdb },
+	{ "restart", cmd_restart },
+	{ "fsck", cmd_fsck },
 };
 
 int main(int argc, char **argv)

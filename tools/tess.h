@@ -103,6 +103,16 @@ const char *find_in_path(const char *prog);
 const char *fmt_dur_ms(uint64_t ms);                        /* "3.2 s", "4m05s", "2h03m" */
 const char *fmt_count(uint64_t n);                          /* "1234", "12.3k", "4.5M" */
 
+/* Storage nodes' disks (tess_disk.c). */
+/* "256M", "8M", "1G", bytes: 0, or -1 if malformed or out of range. */
+int disk_parse_size(const char *s, uint64_t *bytes);
+/* DIR/disks/NAME.img into out; built with mke2fs -d build/rootfs if it does not exist. */
+void disk_prepare(const struct tess *t, const char *name, uint64_t bytes, char *out, size_t cap);
+/* --image FILE: check it and put its absolute path into out. */
+void disk_use_image(const char *file, char *out, size_t cap);
+/* s as a QEMU option value (commas doubled), newly allocated. */
+char *qemu_escape(const char *s);
+
 /* Commands. */
 int cmd_up(struct tess *t, int argc, char **argv);
 int cmd_down(struct tess *t, int argc, char **argv);
@@ -111,5 +121,7 @@ int cmd_ping(struct tess *t, int argc, char **argv);
 int cmd_sql(struct tess *t, int argc, char **argv);
 int cmd_logs(struct tess *t, int argc, char **argv);
 int cmd_gdb(struct tess *t, int argc, char **argv);
+int cmd_fsck(struct tess *t, int argc, char **argv);
+int cmd_restart(struct tess *t, int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@
 
 #define UP_MAX_NODES      64
 #define UP_DEFAULT_MEM_MB 128
+#define UP_DEFAULT_DISK_BYTES (256ull << 20)
 #define UP_POLL_MS        100
 #define DAEMON_START_MS   10000     /* hub socket / gmmd socket must appear by then */
 #define DOWN_TERM_MS      3000      /* SIGTERM, then SIGKILL after this */
@@ -35,6 +36,8 @@ struct up_node {
 	pid_t pid;                      /* the running node process */
 	char old_nonce[32];             /* boot_nonce of an earlier boot in state.db, if any */
 	int joined;
+	char disk[TESS_PATH_MAX];       /* storage nodes: the ext2 image, else empty */
+	char *argv[64];                 /* the QEMU command line (recorded for tess restart) */
 };
 
 struct up_cfg {
@@ -44,6 +47,8 @@ struct up_cfg {
 	int timeout_s;
 	int mem_mb;
 	const char *append;             /* extra kernel command-line words, or NULL */
+	const char *image;              /* --image: the first storage node's disk, used in place */
+	uint64_t disk_bytes;            /* --disk-size: size of new disk images */
 };
 
 static const char *const role_of[3] = { "process", "memory", "storage" };
@@ -61,6 +66,8 @@ static void parse_up(struct tess *t, struct up_cfg *c, int argc, char **argv)
 	c->timeout_s = 60;
 	c->mem_mb = UP_DEFAULT_MEM_MB;
 	c->append = NULL;
+	c->image = NULL;
+	c->disk_bytes = UP_DEFAULT_DISK_BYTES;
 	opts_init(&o, argc, argv);
 	while ((a = opts_next(&o))) {
 		int matched = 0;
@@ -88,6 +95,11 @@ static void parse_up(struct tess *t, struct up_cfg *c, int argc, char **argv)
 			if (strlen(v) > 200 || strpbrk(v, "\"'\n"))
 				die_usage("--append: at most 200 characters, no quotes or newlines");
 			c->append = v;
+		} else if (opts_value(&o, a, "--image", NULL, &v)) {
+			c->image = v;
+		} else if (opts_value(&o, a, "--disk-size", NULL, &v)) {
+			if (disk_parse_size(v, &c->disk_bytes))
+				die_usage("--disk-size: expected a size from 4M to 1024G (e.g. 256M), got '%s'", v);
 		} else if (opts_value(&o, a, "--mem-mb", NULL, &v)) {
 			c->mem_mb = (int)parse_long("--mem-mb", v, 16, 65536);
 		} else {
@@ -218,9 +230,9 @@ static char *xasprintf(const char *fmt, ...)
 }
 
 static pid_t launch_qemu(const struct tess *t, const struct up_cfg *c, const char *qemu,
-			 const struct up_node *n)
+			 struct up_node *n)
 {
-	char *argv[64];
+	char **argv = n->argv;
 	int i = 0;
 	int kvm = strcmp(c->accel, "kvm") == 0;
 
@@ -259,6 +271,14 @@ static pid_t launch_qemu(const struct tess *t, const struct up_cfg *c, const cha
 	argv[i++] = "-device";
 	/* romfile= skips the iPXE option ROM: nothing boots from the network. */
 	argv[i++] = xasprintf("virtio-net-pci,netdev=fab,mac=%s,disable-legacy=on,romfile=", n->mac);
+	if (n->disk[0]) {
+		/* Modern virtio only, like the NIC; the guest's flushes reach the image. */
+		argv[i++] = "-drive";
+		argv[i++] = xasprintf("file=%s,format=raw,if=none,id=disk0,cache=writeback",
+				      qemu_escape(n->disk));
+		argv[i++] = "-device";
+		argv[i++] = "virtio-blk-pci,drive=disk0,disable-legacy=on";
+	}
 	argv[i++] = "-gdb";
 	argv[i++] = xasprintf("unix:%s,server=on,wait=off", spath(t, "nodes/n%d.gdb", n->id));
 	argv[i++] = "-pidfile";
@@ -270,12 +290,20 @@ static pid_t launch_qemu(const struct tess *t, const struct up_cfg *c, const cha
 
 static json_t *node_json(const struct tess *t, const struct up_node *n)
 {
-	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}",
-			 "id", n->id, "name", n->name, "role", n->role, "mac", n->mac,
-			 "image", n->image, "pid", (json_int_t)n->pid,
-			 "log", spath(t, "nodes/n%d.log", n->id),
-			 "gdb", spath(t, "nodes/n%d.gdb", n->id),
-			 "pidfile", spath(t, "nodes/n%d.pid", n->id));
+	json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}",
+			      "id", n->id, "name", n->name, "role", n->role, "mac", n->mac,
+			      "image", n->image, "pid", (json_int_t)n->pid,
+			      "log", spath(t, "nodes/n%d.log", n->id),
+			      "gdb", spath(t, "nodes/n%d.gdb", n->id),
+			      "pidfile", spath(t, "nodes/n%d.pid", n->id));
+	json_t *args = json_array();
+
+	if (n->disk[0])
+		json_object_set_new(j, "disk", json_string(n->disk));
+	for (int i = 0; n->argv[i]; i++)
+		json_array_append_new(args, json_string(n->argv[i]));
+	json_object_set_new(j, "argv", args);       /* for tess restart */
+	return j;
 }
 
 static void record(const struct tess *t, const struct up_cfg *c, struct up_node *nodes, int nn,
@@ -437,6 +465,28 @@ static void plan_nodes(struct up_run *u)
 		}
 }
 
+/*
+ * Every storage node gets a disk before any QEMU starts: --image for the first
+ * one (used in place, and written to), DIR/disks/<name>.img for the others,
+ * built on first use and kept, with its data, across tess down and up.
+ */
+static void prepare_disks(struct up_run *u)
+{
+	int first = 1;
+
+	for (int i = 0; i < u->nn; i++) {
+		struct up_node *n = &u->nodes[i];
+
+		if (strcmp(n->role, "storage") != 0)
+			continue;
+		if (first && u->c.image)
+			disk_use_image(u->c.image, n->disk, sizeof(n->disk));
+		else
+			disk_prepare(u->t, n->name, u->c.disk_bytes, n->disk, sizeof(n->disk));
+		first = 0;
+	}
+}
+
 /* The fabric hub first (nodes and gmmd send to its socket), then gmmd. */
 static void start_daemons(struct up_run *u)
 {
@@ -567,6 +617,7 @@ int cmd_up(struct tess *t, int argc, char **argv)
 	check_not_in_use(t);
 	u.c.accel = pick_accel(u.c.accel);
 	remove_runtime_files(t);
+	prepare_disks(&u);
 	start_daemons(&u);
 	launch_nodes(&u);
 	status = wait_joined(&u);
