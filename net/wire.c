@@ -54,6 +54,27 @@ static long expected_len(unsigned op, unsigned type)
 	case FAB_OP_FS_READLINK: case FAB_OP_FS_MKDIR: case FAB_OP_FS_UNLINK: case FAB_OP_FS_RMDIR:
 	case FAB_OP_FS_RENAME: case FAB_OP_FS_SYMLINK: case FAB_OP_FS_LINK:
 		return -1;            /* variable: checked by the file service */
+	case FAB_OP_MEM_AS_CREATE: case FAB_OP_MEM_AS_DESTROY:
+		return req ? (long)sizeof(struct mem_as_req) : 0;
+	case FAB_OP_MEM_AS_FORK:
+		return req ? (long)sizeof(struct mem_fork_req) : 0;
+	case FAB_OP_MEM_MMAP:
+		return req ? (long)sizeof(struct mem_map_req) : (long)sizeof(struct mem_map_reply);
+	case FAB_OP_MEM_MUNMAP: case FAB_OP_MEM_MPROTECT:
+		return req ? (long)sizeof(struct mem_map_req) : 0;
+	case FAB_OP_MEM_BRK:
+		return req ? (long)sizeof(struct mem_brk_req) : (long)sizeof(struct mem_brk_reply);
+	case FAB_OP_MEM_MREMAP:
+		return req ? (long)sizeof(struct mem_remap_req) : (long)sizeof(struct mem_map_reply);
+	case FAB_OP_MEM_FETCH: case FAB_OP_MEM_WRITEBACK:
+		return -1;            /* with or without a page: checked by the memory service */
+	case FAB_OP_MEM_INFO:
+		return req ? 0 : (long)sizeof(struct mem_info_reply);
+	case FAB_OP_VN_START: case FAB_OP_VN_STDIN: case FAB_OP_VN_OUTPUT: case FAB_OP_VN_EXIT:
+	case FAB_OP_VN_PS:
+		return -1;
+	case FAB_OP_VN_SIGNAL:
+		return req ? (long)sizeof(struct vn_signal) : 0;
 	default:
 		return -3;
 	}
@@ -140,6 +161,13 @@ const char *fab_op_name(unsigned op)
 		[FAB_OP_FS_MKDIR] = "fs-mkdir", [FAB_OP_FS_UNLINK] = "fs-unlink", [FAB_OP_FS_RMDIR] = "fs-rmdir",
 		[FAB_OP_FS_RENAME] = "fs-rename", [FAB_OP_FS_SYMLINK] = "fs-symlink",
 		[FAB_OP_FS_STATFS] = "fs-statfs", [FAB_OP_FS_SETATTR] = "fs-setattr", [FAB_OP_FS_LINK] = "fs-link",
+		[FAB_OP_MEM_AS_CREATE] = "mem-as-create", [FAB_OP_MEM_AS_DESTROY] = "mem-as-destroy",
+		[FAB_OP_MEM_AS_FORK] = "mem-as-fork", [FAB_OP_MEM_MMAP] = "mem-mmap",
+		[FAB_OP_MEM_MUNMAP] = "mem-munmap", [FAB_OP_MEM_MPROTECT] = "mem-mprotect",
+		[FAB_OP_MEM_BRK] = "mem-brk", [FAB_OP_MEM_MREMAP] = "mem-mremap", [FAB_OP_MEM_FETCH] = "mem-fetch",
+		[FAB_OP_MEM_WRITEBACK] = "mem-writeback", [FAB_OP_MEM_INFO] = "mem-info",
+		[FAB_OP_VN_START] = "vn-start", [FAB_OP_VN_STDIN] = "vn-stdin", [FAB_OP_VN_OUTPUT] = "vn-output",
+		[FAB_OP_VN_EXIT] = "vn-exit", [FAB_OP_VN_SIGNAL] = "vn-signal", [FAB_OP_VN_PS] = "vn-ps",
 	};
 	return op < FAB_OP__COUNT && names[op] ? names[op] : "?";
 }

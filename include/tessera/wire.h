@@ -95,8 +95,34 @@ enum fab_op {
 	FAB_OP_FS_STATFS   = 22, /* (none)                             / fs_statfs_reply */
 	FAB_OP_FS_SETATTR  = 23, /* fs_setattr_req                     / fs_attr */
 	FAB_OP_FS_LINK     = 24, /* fs_two_path_req (existing, new)    / fs_attr */
+
+	/* Memory service of a memory node (see "Memory service" below). */
+	FAB_OP_MEM_AS_CREATE  = 32, /* mem_as_req                 / (none) */
+	FAB_OP_MEM_AS_DESTROY = 33, /* mem_as_req                 / (none) */
+	FAB_OP_MEM_AS_FORK    = 34, /* mem_fork_req               / (none) */
+	FAB_OP_MEM_MMAP       = 35, /* mem_map_req                / mem_map_reply */
+	FAB_OP_MEM_MUNMAP     = 36, /* mem_map_req                / (none) */
+	FAB_OP_MEM_MPROTECT   = 37, /* mem_map_req                / (none) */
+	FAB_OP_MEM_BRK        = 38, /* mem_brk_req                / mem_brk_reply */
+	FAB_OP_MEM_MREMAP     = 39, /* mem_remap_req              / mem_map_reply */
+	FAB_OP_MEM_FETCH      = 40, /* mem_fetch_req [+ page]     / mem_fetch_reply [+ page] */
+	FAB_OP_MEM_WRITEBACK  = 41, /* mem_page_req + page        / (none) */
+	FAB_OP_MEM_INFO       = 42, /* (none)                     / mem_info_reply */
+
+	/* vNodes: gmmd <-> process node. */
+	FAB_OP_VN_START  = 48,   /* REQ gmm->pnode: vn_start_req + strings / vn_start_reply */
+	FAB_OP_VN_STDIN  = 49,   /* REQ gmm->pnode: vn_io + data (len 0 = end of input) / (none) */
+	FAB_OP_VN_OUTPUT = 50,   /* REQ pnode->gmm: vn_io + data / (none) */
+	FAB_OP_VN_EXIT   = 51,   /* REQ pnode->gmm: vn_exit / (none) */
+	FAB_OP_VN_SIGNAL = 52,   /* REQ gmm->pnode: vn_signal / (none) */
+	FAB_OP_VN_PS     = 53,   /* REQ gmm->pnode: (none) / vn_ps_reply + vn_ps_entry... */
 	FAB_OP__COUNT
 };
+
+#define FAB_OP_MEM_FIRST FAB_OP_MEM_AS_CREATE
+#define FAB_OP_MEM_LAST  FAB_OP_MEM_INFO
+#define FAB_OP_VN_FIRST  FAB_OP_VN_START
+#define FAB_OP_VN_LAST   FAB_OP_VN_PS
 
 #define FAB_OP_FS_FIRST FAB_OP_FS_OPEN
 #define FAB_OP_FS_LAST  FAB_OP_FS_LINK
@@ -311,6 +337,187 @@ struct fs_statfs_reply {
 	uint64_t files, ffree;
 	uint32_t rdonly;
 	uint32_t reserved;
+} __attribute__((packed));
+
+/*
+ * Memory service. A memory node owns address spaces: their regions
+ * (mmap/munmap/mprotect/brk/mremap with splitting) and the page store.
+ * An address space is named by a 64-bit id chosen by the process node that
+ * creates it; the memory node records the creator (node id and MAC) as its
+ * owner and refuses every later request for that space from anyone else
+ * (-EACCES). Page requests are checked against the region's protection
+ * (-EFAULT outside any region or without the access right).
+ */
+#define MEM_PAGE_SIZE 4096u
+
+#define MEM_PROT_READ  0x1u       /* Linux PROT_* */
+#define MEM_PROT_WRITE 0x2u
+#define MEM_PROT_EXEC  0x4u
+
+#define MEM_MAP_SHARED          0x01u   /* Linux MAP_* */
+#define MEM_MAP_PRIVATE         0x02u
+#define MEM_MAP_FIXED           0x10u
+#define MEM_MAP_ANONYMOUS       0x20u
+#define MEM_MAP_GROWSDOWN       0x100u
+#define MEM_MAP_FIXED_NOREPLACE 0x100000u
+
+#define MEM_REGION_ANON 0u        /* zero-filled on first touch */
+#define MEM_REGION_FILE 1u        /* filled from a file of a storage node on first touch */
+
+struct mem_as_req {
+	uint64_t as_id;
+	uint32_t vnode;
+	uint32_t reserved;
+	uint64_t limit_bytes;     /* 0 = no limit */
+} __attribute__((packed));
+
+struct mem_fork_req {
+	uint64_t parent_as;
+	uint64_t child_as;
+} __attribute__((packed));
+
+struct mem_map_req {
+	uint64_t as_id;
+	uint64_t addr;            /* hint, or the address with MEM_MAP_FIXED */
+	uint64_t len;
+	uint32_t prot;            /* MEM_PROT_* */
+	uint32_t flags;           /* MEM_MAP_* */
+	uint32_t kind;            /* MEM_REGION_* (mmap only) */
+	uint16_t file_node;       /* MEM_REGION_FILE: storage node, handle, offset */
+	uint16_t reserved;
+	struct fs_handle file;
+	uint64_t file_off;
+} __attribute__((packed));
+
+struct mem_map_reply {
+	uint64_t addr;
+} __attribute__((packed));
+
+struct mem_brk_req {
+	uint64_t as_id;
+	uint64_t brk;             /* requested break (0 = query) */
+	uint32_t init;            /* 1: set the start of the heap to brk (exec) */
+	uint32_t reserved;
+} __attribute__((packed));
+
+struct mem_brk_reply {
+	uint64_t brk;             /* the break after the call */
+} __attribute__((packed));
+
+#define MEM_MREMAP_MAYMOVE 0x1u
+#define MEM_MREMAP_FIXED   0x2u
+struct mem_remap_req {
+	uint64_t as_id;
+	uint64_t old_addr;
+	uint64_t old_len;
+	uint64_t new_len;
+	uint64_t new_addr;        /* with MEM_MREMAP_FIXED */
+	uint32_t flags;
+	uint32_t reserved;
+} __attribute__((packed));
+
+#define MEM_ACCESS_READ  0x1u
+#define MEM_ACCESS_WRITE 0x2u
+#define MEM_ACCESS_EXEC  0x4u
+#define MEM_FETCH_WB     0x1u     /* a dirty victim page follows the request */
+struct mem_fetch_req {
+	uint64_t as_id;
+	uint64_t vaddr;           /* page to fetch */
+	uint32_t access;          /* MEM_ACCESS_* that faulted */
+	uint32_t flags;           /* MEM_FETCH_WB */
+	uint64_t wb_as_id;        /* piggybacked writeback (same memory node) */
+	uint64_t wb_vaddr;
+	/* MEM_FETCH_WB: MEM_PAGE_SIZE bytes follow */
+} __attribute__((packed));
+
+#define MEM_PAGE_ZERO 0x1u        /* the page was never written: zero-fill, no data follows */
+struct mem_fetch_reply {
+	uint32_t prot;            /* region protection to map the page with */
+	uint32_t flags;           /* MEM_PAGE_ZERO */
+	uint32_t kind;            /* MEM_REGION_*: FILE + ZERO means fill from the file */
+	uint16_t file_node;
+	uint16_t reserved;
+	struct fs_handle file;
+	uint64_t file_off;        /* file offset of this page */
+	/* unless MEM_PAGE_ZERO: MEM_PAGE_SIZE bytes follow */
+} __attribute__((packed));
+
+struct mem_page_req {
+	uint64_t as_id;
+	uint64_t vaddr;
+	/* MEM_PAGE_SIZE bytes follow */
+} __attribute__((packed));
+
+struct mem_info_reply {
+	uint64_t capacity_bytes;
+	uint64_t used_bytes;
+	uint32_t spaces;
+	uint32_t reserved;
+	uint64_t pages;
+	uint64_t fetches, writebacks, refused;
+} __attribute__((packed));
+
+/*
+ * vNodes. gmmd starts a program on a process node; its console streams flow
+ * back through gmmd to `tess run`. Strings are NUL-separated.
+ */
+struct vn_start_req {
+	uint32_t vnode;
+	uint16_t mnode;           /* home memory node */
+	uint16_t snode;           /* storage node with the program and its files */
+	uint64_t excache_bytes;   /* 0 = the process node's default */
+	uint32_t argc;
+	uint32_t envc;
+	uint32_t strings_len;     /* argv strings then envp strings, each NUL-terminated */
+	uint32_t flags;
+	/* strings follow */
+} __attribute__((packed));
+
+struct vn_start_reply {
+	uint32_t pid;
+	uint32_t reserved;
+} __attribute__((packed));
+
+#define VN_STDIN  0
+#define VN_STDOUT 1
+#define VN_STDERR 2
+struct vn_io {
+	uint32_t vnode;
+	uint32_t stream;          /* VN_STD* */
+	uint64_t seq;             /* per stream, from 0: lets the receiver drop retried duplicates */
+	/* data follows (at most FAB_MAX_PAYLOAD - sizeof(struct vn_io)) */
+} __attribute__((packed));
+
+struct vn_excache_stats {
+	uint64_t lines, assoc;
+	uint64_t misses, zero_fills, evictions, writebacks, fetch_ns_total;
+	uint64_t fetch_hist[16];  /* fetch latency: bucket i counts [2^i, 2^(i+1)) microseconds */
+} __attribute__((packed));
+
+struct vn_exit {
+	uint32_t vnode;
+	int32_t  wait_status;     /* Linux wait status of the vNode's first process */
+	uint64_t runtime_ns;
+	uint32_t nosys_count;     /* syscalls answered ENOSYS */
+	uint32_t reserved;
+	struct vn_excache_stats excache;
+	/* then up to 32 pairs { uint32_t nr; uint32_t count; } of ENOSYS syscalls */
+} __attribute__((packed));
+
+struct vn_signal {
+	uint32_t vnode;
+	uint32_t signo;
+} __attribute__((packed));
+
+struct vn_ps_reply {
+	uint32_t count;
+	uint32_t reserved;
+} __attribute__((packed));
+
+struct vn_ps_entry {
+	uint32_t vnode, pid, ppid, state;  /* state: 'R', 'S', 'Z' */
+	uint64_t rss_lines;
+	char     comm[16];
 } __attribute__((packed));
 
 /* Why a frame was rejected (for counters and logs). */
