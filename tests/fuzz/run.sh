@@ -1,0 +1,43 @@
+#!/bin/sh
+# tests/fuzz/run.sh - build the ext2 libFuzzer harness with clang (Debian
+# package: clang) and fuzz for a bounded time, starting from the seed images
+# in tests/fuzz/corpus/ext2. New inputs go to a scratch corpus under build/,
+# crashes to build/fuzz/. Exits non-zero if the fuzzer finds a crash.
+#
+#   sh tests/fuzz/run.sh [seconds]      default 60 (or $FUZZ_TIME)
+#   sh tests/fuzz/run.sh -seeds         rebuild the seed images (needs mke2fs)
+set -eu
+
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+CLANG=${CLANG:-clang}
+OUT=$BUILD/fuzz
+SEEDS=tests/fuzz/corpus/ext2
+
+if [ "${1:-}" = "-seeds" ]; then
+	sh tests/fuzz/make-seeds.sh "$SEEDS"
+	exit 0
+fi
+TIME=${1:-${FUZZ_TIME:-60}}
+
+if ! command -v "$CLANG" >/dev/null 2>&1; then
+	echo "fuzz: $CLANG not found (apt-get install clang)" >&2
+	exit 1
+fi
+mkdir -p "$OUT/corpus-ext2"
+echo "  CLANG $OUT/fuzz_ext2"
+"$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
+	-Iinclude -I. -idirafter kernel/include \
+	tests/fuzz/fuzz_ext2.c monitors/storage/ext2/*.c -o "$OUT/fuzz_ext2"
+
+# -rss_limit_mb and -timeout catch runaway loops and allocations as failures.
+"$OUT/fuzz_ext2" -max_total_time="$TIME" -timeout=10 -rss_limit_mb=1024 \
+	-max_len=262144 -print_final_stats=1 -artifact_prefix="$OUT/" \
+	"$OUT/corpus-ext2" "$SEEDS" >"$OUT/fuzz_ext2.log" 2>&1 || {
+	tail -n 60 "$OUT/fuzz_ext2.log"
+	echo "fuzz_ext2: FAILED (see $OUT/fuzz_ext2.log and $OUT/crash-*)"
+	exit 1
+}
+grep -E '^stat::number_of_executed_runs|^stat::peak_rss_mb' "$OUT/fuzz_ext2.log" || true
+echo "fuzz_ext2: no crash in ${TIME}s"
