@@ -23,6 +23,7 @@
 #define UP_DEFAULT_MEM_MB 128
 #define UP_DEFAULT_DISK_BYTES (256ull << 20)
 #define UP_POLL_MS        100
+#define UP_PROGRESS_MS    5000      /* say who is still missing this often */
 #define DAEMON_START_MS   10000     /* hub socket / gmmd socket must appear by then */
 #define DOWN_TERM_MS      3000      /* SIGTERM, then SIGKILL after this */
 
@@ -581,6 +582,7 @@ static json_t *wait_joined(struct up_run *u)
 {
 	uint64_t deadline = u->t0 + (uint64_t)u->c.timeout_s * 1000;
 	json_t *req = json_pack("{s:s}", "cmd", "status"), *status;
+	uint64_t next_note = u->t0 + UP_PROGRESS_MS;
 	char err[256];
 
 	for (;;) {
@@ -590,6 +592,15 @@ static json_t *wait_joined(struct up_run *u)
 			break;
 		json_decref(status);
 		check_progress(u, deadline);
+		if (now_ms() >= next_note) {
+			/* A slow boot shows who is still missing. */
+			printf("  waiting for");
+			for (int i = 0; i < u->nn; i++)
+				if (!u->nodes[i].joined)
+					printf(" %d (%s)", u->nodes[i].id, u->nodes[i].name);
+			printf(" after %.0f s\n", (double)(now_ms() - u->t0) / 1000.0);
+			next_note += UP_PROGRESS_MS;
+		}
 		sleep_ms(UP_POLL_MS);
 	}
 	json_decref(req);
