@@ -13,6 +13,7 @@
 #include <kernel/monitor.h>
 #include <kernel/netdev.h>
 #include <kernel/pci.h>
+#include <kernel/sched.h>
 #include <kernel/time.h>
 #include <kernel/trap.h>
 #include <net/wire.h>
@@ -80,6 +81,7 @@ void kmain(uint32_t start_info_pa)
 
 	gdt_init();
 	idt_init();
+	sched_init();
 	mm_init(memmap, nmap);
 	heap_init();
 	vm_drop_identity();

@@ -9,11 +9,13 @@
 #include <kernel/console.h>
 #include <kernel/mm.h>
 #include <kernel/monitor.h>
+#include <kernel/sched.h>
 #include <kernel/time.h>
 #include <net/fabric.h>
 
 #define JOIN_TIMEOUT_NS   300000000ull
 #define JOIN_BACKOFF_MAX  2000000000ull
+#define SLICE_NS          10000000ull   /* longest a process runs before the main loop */
 
 static const struct node_config *cfg;
 static uint64_t boot_nonce;
@@ -212,10 +214,16 @@ void node_run(const struct node_config *c)
 		work += ktimers_run();
 		if (this_monitor.poll)
 			work += this_monitor.poll();
+		if (sched_others_runnable()) {
+			/* Let processes run; an interrupt brings us back within a slice. */
+			ktimer_wake_at(ktime_ns() + SLICE_NS);
+			sched_yield();
+			continue;
+		}
 		if (work)
 			continue;
 		irq_disable();
-		if (!fabric_pending() && !need_join)
+		if (!fabric_pending() && !need_join && !sched_others_runnable())
 			safe_halt();
 		else
 			irq_enable();

@@ -9,6 +9,7 @@
 #include <arch/cpu.h>
 #include <kernel/console.h>
 #include <kernel/mm.h>
+#include <kernel/sched.h>
 #include <kernel/time.h>
 #include <kernel/trap.h>
 #include "fabric.h"
@@ -29,6 +30,7 @@ static fabric_handler handlers[FAB_OP__COUNT];
 static uint8_t mac_of[FAB_NODE_MAX + 1][6];
 static uint8_t mac_known[FAB_NODE_MAX + 1];
 static int depth;
+static struct thread *waiter[RPC_SLOTS];   /* thread blocked on each call slot */
 static uint64_t boot_ns;
 static uint64_t last_malformed_log;
 
@@ -177,7 +179,8 @@ static void on_frame(const void *frame, size_t len, void *arg)
 		mac_known[h->src] = 1;
 	}
 	if (h->type == FAB_T_REPLY) {
-		rpc_on_reply(&rpc, h->src, h->req_id, h->status, v.payload, v.len);
+		if (rpc_on_reply(&rpc, h->src, h->req_id, h->status, v.payload, v.len) == 0)
+			sched_wake(waiter[h->req_id % RPC_SLOTS]);
 		return;
 	}
 	handle_request(&v);
@@ -221,6 +224,25 @@ int fabric_call(uint16_t dst, uint16_t op, const void *req, uint32_t len,
 		return -EBUSY;
 	rc = send_frame(dst, NULL, FAB_T_REQ, op, id, 0, req, len);
 	if (rc && rc != -EAGAIN) {
+		rpc_end(&rpc, id);
+		return rc;
+	}
+	if (sched_current() != sched_main()) {
+		/* A process thread sleeps; the main loop receives the reply and wakes it. */
+		waiter[id % RPC_SLOTS] = sched_current();
+		for (;;) {
+			enum rpc_poll state = rpc_poll(&rpc, id, ktime_ns());
+
+			if (state == RPC_POLL_DONE || state == RPC_POLL_TIMEDOUT || state == RPC_POLL_INVALID)
+				break;
+			if (state == RPC_POLL_RESEND) {
+				send_frame(dst, NULL, FAB_T_REQ, op, id, 0, req, len);
+				continue;
+			}
+			sched_block(rpc_deadline(&rpc, id));
+		}
+		waiter[id % RPC_SLOTS] = NULL;
+		rc = rpc_result(&rpc, id, reply_len);
 		rpc_end(&rpc, id);
 		return rc;
 	}

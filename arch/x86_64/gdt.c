@@ -5,6 +5,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <arch/cpu.h>
 #include <kernel/trap.h>
 
 struct tss {
@@ -57,4 +58,29 @@ void gdt_init(void)
 		"mov %%ax, %%ds\n mov %%ax, %%es\n mov %%ax, %%ss\n"
 		"mov $0x28, %%ax\n ltr %%ax\n"
 		:: "m"(p) : "rax", "memory");
+}
+
+/* Read by syscall_entry: the kernel stack to switch to. */
+uint64_t cpu_kstack_top;
+
+void tss_set_rsp0(uint64_t rsp0)
+{
+	if (rsp0) {
+		tss.rsp[0] = rsp0;
+		cpu_kstack_top = rsp0;
+	}
+}
+
+#define MSR_EFER   0xC0000080
+#define MSR_STAR   0xC0000081
+#define MSR_LSTAR  0xC0000082
+#define MSR_FMASK  0xC0000084
+
+void syscall_init(void (*entry)(void))
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1);                 /* SCE */
+	/* sysret would load CS = 0x20|3, SS = 0x18|3; syscall loads CS 0x08, SS 0x10. */
+	wrmsr(MSR_STAR, (0x10ull << 48) | (0x08ull << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)entry);
+	wrmsr(MSR_FMASK, 0x40700);                             /* IF, TF, DF, AC */
 }

@@ -6,6 +6,7 @@
 #include <arch/cpu.h>
 #include <kernel/console.h>
 #include <kernel/trap.h>
+#include <kernel/sched.h>
 
 struct idt_entry {
 	uint16_t off_lo, sel;
@@ -18,6 +19,8 @@ static struct idt_entry idt[256] __attribute__((aligned(16)));
 static struct { irq_handler_t fn; void *arg; } handlers[256];
 static int next_vector = VEC_FIRST_DEV;
 static uint64_t nirqs;
+void (*user_trap_handler)(struct trap_frame *f);
+int (*kernel_user_fault_handler)(struct trap_frame *f);
 
 extern char trap_stubs[];
 
@@ -94,6 +97,16 @@ void trap_dispatch(struct trap_frame *f)
 {
 	uint64_t v = f->vector;
 
+	if (v < 32 && (f->cs & 3) && user_trap_handler) {
+		/* A fault in user mode is the process's problem, not the kernel's. */
+		user_trap_handler(f);
+		if (need_resched)
+			sched_yield_to_main();
+		return;
+	}
+	if (v == 14 && !(f->cs & 3) && kernel_user_fault_handler && read_cr2() < USER_TOP &&
+	    kernel_user_fault_handler(f) == 0)
+		return;
 	if (v < 32) {
 		kprintf("\n*** exception %lu (%s), error code %lx", v,
 			exc_names[v] ? exc_names[v] : "reserved", f->error);
@@ -111,4 +124,7 @@ void trap_dispatch(struct trap_frame *f)
 	if (handlers[v].fn)
 		handlers[v].fn(handlers[v].arg);
 	lapic_eoi();
+	/* An interrupt in user mode: give the main loop a turn (fabric, timers). */
+	if ((f->cs & 3) && sched_current() != sched_main())
+		sched_yield_to_main();
 }

@@ -16,7 +16,25 @@ struct trap_frame {
 
 typedef void (*irq_handler_t)(void *arg);
 
+#define USER_TOP 0x0000800000000000ull
+
+/* Set by the process monitor: exceptions from user mode (page faults, #GP, ...). */
+extern void (*user_trap_handler)(struct trap_frame *f);
+/* Set by the process monitor: a kernel-mode page fault on a user address
+ * (copying to or from user memory); returns 0 if it resolved the fault. */
+extern int (*kernel_user_fault_handler)(struct trap_frame *f);
+
 void gdt_init(void);
+/* Kernel stack the CPU switches to on a trap from user mode. */
+void tss_set_rsp0(uint64_t rsp0);
+/* Enable `syscall` with entry as its target (arch/x86_64/syscall.S). */
+void syscall_init(void (*entry)(void));
+void syscall_entry(void);
+/* Return to user mode with the registers in f (never returns). */
+void user_return(struct trap_frame *f) __attribute__((noreturn));
+#define VEC_SYSCALL 0x100
+#define USER_CS 0x23
+#define USER_DS 0x1b
 void idt_init(void);
 /* Reserve a free vector for a device and route it to fn(arg); -1 if none left. */
 int irq_alloc_vector(irq_handler_t fn, void *arg);
