@@ -1,8 +1,10 @@
 /*
  * gmm/control.c - the control socket DIR/gmmd.sock: AF_UNIX stream, many
  * clients, one JSON object per line each way (docs/interfaces.md). Everything
- * is non-blocking; a client with a ping in progress keeps its further lines
- * queued until the ping's reply is written, so replies stay in order.
+ * is non-blocking; a client with a ping or file job in progress keeps its
+ * further lines queued until the job's reply is written, so replies stay in
+ * order. File jobs (fs.c) may also stream raw bytes: fs-put's data follows its
+ * request line, fs-get's data follows its reply line.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #define CTL_MAX_OUT      (64u << 20)     /* a client that does not read is dropped */
 #define CTL_BACKLOG      16
 #define CTL_FLUSH_MS     500
+#define CTL_RAW_IN_MAX   (256u << 10)    /* fs-put: bytes read ahead of the storage node */
 
 struct ctl_client {
 	int    fd;
@@ -28,6 +31,7 @@ struct ctl_client {
 	size_t out_len, out_off;
 	int    rd_eof, dead;
 	struct ping_job *job;
+	struct fs_job *fs;
 };
 
 static struct ctl_client *clients[CTL_MAX_CLIENTS];
@@ -62,6 +66,7 @@ static void client_free(struct gmmd *g, int i)
 	struct ctl_client *c = clients[i];
 
 	ping_free(g, c->job);
+	fs_free(g, c->fs);
 	close(c->fd);
 	free(c->in);
 	free(c->out);
@@ -96,32 +101,81 @@ static void flush_out(struct ctl_client *c)
 	c->out_off = c->out_len = 0;
 }
 
+/* Append to the output (sent bytes dropped first); -1 and the client is dropped if too much. */
+static int out_append(struct ctl_client *c, const void *p, size_t n, int newline)
+{
+	char *grown;
+
+	if (c->out_off) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	if (c->out_len + n + 1 > CTL_MAX_OUT || !(grown = realloc(c->out, c->out_len + n + 1))) {
+		c->dead = 1;
+		return -1;
+	}
+	c->out = grown;
+	memcpy(c->out + c->out_len, p, n);
+	c->out_len += n;
+	if (newline)
+		c->out[c->out_len++] = '\n';
+	flush_out(c);
+	return 0;
+}
+
 /* Queue one reply line (takes the reference to r). */
 static void reply(struct ctl_client *c, json_t *r)
 {
 	/* 15 significant digits, as the sqlite3 shell prints reals. */
 	char *s = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-	size_t n = s ? strlen(s) : 0;
-	char *grown;
 
 	json_decref(r);
-	if (!s || c->out_len + n + 1 > CTL_MAX_OUT) {
-		free(s);
+	if (!s) {
 		c->dead = 1;
 		return;
 	}
-	grown = realloc(c->out, c->out_len + n + 1);
-	if (!grown) {
-		free(s);
-		c->dead = 1;
-		return;
-	}
-	c->out = grown;
-	memcpy(c->out + c->out_len, s, n);
-	c->out[c->out_len + n] = '\n';
-	c->out_len += n + 1;
+	out_append(c, s, strlen(s), 1);
 	free(s);
-	flush_out(c);
+}
+
+/* ---- for file jobs (fs.c) ---- */
+
+void control_reply(struct ctl_client *c, json_t *r)
+{
+	reply(c, r);
+}
+
+int control_send_raw(struct ctl_client *c, const void *p, size_t n)
+{
+	return c->dead ? -1 : out_append(c, p, n, 0);
+}
+
+size_t control_unsent(const struct ctl_client *c)
+{
+	return c->out_len - c->out_off;
+}
+
+size_t control_input(struct ctl_client *c, const void **p)
+{
+	*p = c->in;
+	return c->in_len;
+}
+
+void control_consume(struct ctl_client *c, size_t n)
+{
+	memmove(c->in, c->in + n, c->in_len - n);
+	c->in_len -= n;
+}
+
+int control_input_eof(const struct ctl_client *c)
+{
+	return c->rd_eof || c->dead;
+}
+
+void control_abort(struct ctl_client *c)
+{
+	c->dead = 1;
 }
 
 static json_t *error_reply(const char *msg)
@@ -204,6 +258,8 @@ static json_t *handle_request(struct gmmd *g, struct ctl_client *c, const char *
 		r = cmd_ping(g, c, req);
 	} else if (strcmp(cmd, "sql") == 0) {
 		r = cmd_sql(g, req);
+	} else if (fs_is_cmd(cmd)) {
+		r = fs_start(g, c, cmd, req, &c->fs);
 	} else if (strcmp(cmd, "shutdown") == 0) {
 		gmm_log("shutdown requested on the control socket");
 		/* tess down stops the nodes right after this: record that they left. */
@@ -211,19 +267,22 @@ static json_t *handle_request(struct gmmd *g, struct ctl_client *c, const char *
 		g->quit = 1;
 		r = json_pack("{s:b}", "ok", 1);
 	} else {
-		snprintf(msg, sizeof(msg), "unknown command '%.64s' (status, ping, sql, shutdown)", cmd);
+		snprintf(msg, sizeof(msg), "unknown command '%.64s' (status, ping, sql, fs, fs-put, fs-get, "
+			 "fs-pread, shutdown)", cmd);
 		r = error_reply(msg);
 	}
 	json_decref(req);
 	return r;
 }
 
-/* Handle complete lines until a ping makes the client wait. */
+/* Handle complete lines until a ping or file job makes the client wait. */
 static void process_input(struct gmmd *g, struct ctl_client *c)
 {
 	size_t start = 0;
 
-	while (!c->job && !c->dead && start < c->in_len) {
+	if (c->fs)
+		return;           /* what follows may be the job's raw bytes */
+	while (!c->job && !c->fs && !c->dead && start < c->in_len) {
 		char *nl = memchr(c->in + start, '\n', c->in_len - start);
 		size_t len;
 		json_t *r;
@@ -245,7 +304,7 @@ static void process_input(struct gmmd *g, struct ctl_client *c)
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
-	if (c->in_len >= CTL_MAX_LINE) {
+	if (!c->fs && c->in_len >= CTL_MAX_LINE) {
 		reply(c, error_reply("request line too long"));
 		c->in_len = 0;
 		c->rd_eof = 1;
@@ -303,7 +362,7 @@ void control_accept(struct gmmd *g)
 
 static int finished(const struct ctl_client *c)
 {
-	return c->dead || (c->rd_eof && !c->job && c->out_len == 0 && c->in_len == 0);
+	return c->dead || (c->rd_eof && !c->job && !c->fs && c->out_len == 0 && c->in_len == 0);
 }
 
 int control_pollfds(struct gmmd *g, struct pollfd *pfd, int max)
@@ -317,7 +376,9 @@ int control_pollfds(struct gmmd *g, struct pollfd *pfd, int max)
 		if (!c)
 			continue;
 		pfd[n].fd = c->fd;
-		pfd[n].events = (c->rd_eof || c->job ? 0 : POLLIN) | (c->out_len ? POLLOUT : 0);
+		pfd[n].events = (c->rd_eof || c->job ||
+				 (c->fs && !(fs_wants_input(c->fs) && c->in_len < CTL_RAW_IN_MAX)) ? 0 : POLLIN) |
+				(c->out_len ? POLLOUT : 0);
 		pfd[n].revents = 0;
 		n++;
 	}
@@ -342,7 +403,7 @@ void control_handle(struct gmmd *g, struct pollfd *pfd, int n, uint64_t now)
 			read_input(g, c);
 		else if (ev & (POLLHUP | POLLERR))
 			c->dead = 1;        /* gone both ways: nobody to answer */
-		if (!c->job && c->rd_eof && c->in_len)
+		if (!c->job && !c->fs && c->rd_eof && c->in_len)
 			process_input(g, c);
 		if (finished(c))
 			client_free(g, i);
@@ -355,6 +416,15 @@ void control_advance(struct gmmd *g, uint64_t now)
 		struct ctl_client *c = clients[i];
 		json_t *r;
 
+		if (c && c->fs && !c->dead && fs_advance(g, c->fs, now)) {
+			fs_free(g, c->fs);
+			c->fs = NULL;
+			process_input(g, c);
+		}
+		if (c && finished(c)) {
+			client_free(g, i);
+			continue;
+		}
 		if (!c || !c->job)
 			continue;
 		r = ping_advance(g, c->job, now);
@@ -376,6 +446,11 @@ uint64_t control_deadline(const struct gmmd *g)
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
 		uint64_t d;
 
+		if (clients[i] && clients[i]->fs) {
+			d = fs_deadline(g, clients[i]->fs);
+			if (d && (!first || d < first))
+				first = d;
+		}
 		if (!clients[i] || !clients[i]->job)
 			continue;
 		d = ping_deadline(g, clients[i]->job);

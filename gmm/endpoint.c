@@ -113,6 +113,8 @@ static void on_reply(struct gmmd *g, const struct fab_view *v)
 	const struct fab_hdr *h = v->hdr;
 	struct rpc_table *t = h->op == FAB_OP_PING_PEER ? &g->rpc_peer : &g->rpc;
 
+	if (h->op >= FAB_OP_FS_FIRST && h->op <= FAB_OP_FS_LAST)
+		t = &g->rpc_fs;
 	if (rpc_on_reply(t, h->src, h->req_id, h->status, v->payload, v->len) < 0)
 		g->n.rx_late++;
 }

@@ -82,6 +82,7 @@ struct gmmd {
 	uint8_t mac[6];
 	struct rpc_table rpc;        /* short calls: PING */
 	struct rpc_table rpc_peer;   /* PING_PEER: one try, timeout set per call */
+	struct rpc_table rpc_fs;     /* FS_*: file commands relayed to storage nodes (fs.c) */
 	struct member *node;         /* [FAB_NODE_MAX + 1] */
 	struct gmm_counters n;
 	struct ratelimit rl_malformed, rl_refused, rl_rejoin, rl_tx, rl_db;
@@ -125,6 +126,20 @@ json_t *ping_advance(struct gmmd *g, struct ping_job *j, uint64_t now);
 uint64_t ping_deadline(const struct gmmd *g, const struct ping_job *j);
 void ping_free(struct gmmd *g, struct ping_job *j);
 
+/* ---- file commands (fs.c) ------------------------------------------------------- */
+
+struct fs_job;
+int fs_is_cmd(const char *cmd);             /* fs, fs-put, fs-get, fs-pread */
+/* Start a job for client c: NULL with *job set, or an error reply (*job NULL). */
+json_t *fs_start(struct gmmd *g, struct ctl_client *c, const char *cmd, json_t *req,
+		 struct fs_job **job);
+/* Advance after replies, timers or client I/O; 1 when the job is over (reply queued). */
+int fs_advance(struct gmmd *g, struct fs_job *j, uint64_t now);
+/* Does the job take raw bytes from the client (fs-put)? */
+int fs_wants_input(const struct fs_job *j);
+uint64_t fs_deadline(const struct gmmd *g, const struct fs_job *j);
+void fs_free(struct gmmd *g, struct fs_job *j);
+
 /* ---- control socket (control.c) ----------------------------------------------- */
 
 int  control_open(struct gmmd *g);
@@ -139,6 +154,14 @@ void control_advance(struct gmmd *g, uint64_t now);
 uint64_t control_deadline(const struct gmmd *g);
 /* Try hard to deliver pending replies (before exit). */
 void control_flush(struct gmmd *g);
+/* For file jobs: reply lines, raw bytes each way, and cutting a client off. */
+void   control_reply(struct ctl_client *c, json_t *r);      /* takes the reference */
+int    control_send_raw(struct ctl_client *c, const void *p, size_t n);
+size_t control_unsent(const struct ctl_client *c);
+size_t control_input(struct ctl_client *c, const void **p); /* bytes after the request line */
+void   control_consume(struct ctl_client *c, size_t n);
+int    control_input_eof(const struct ctl_client *c);
+void   control_abort(struct ctl_client *c);
 
 /* ---- status (status.c) ---------------------------------------------------------- */
 
