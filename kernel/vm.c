@@ -46,6 +46,11 @@ static uint64_t *walk(uint64_t *root, uint64_t va, int create)
 	return &t[(va >> 12) & 511];
 }
 
+uint64_t *vm_pte(uint64_t *root, uint64_t va, int create)
+{
+	return walk(root, va, create);
+}
+
 int vm_map(uint64_t *root, uint64_t va, uint64_t pa, uint64_t flags)
 {
 	uint64_t *pte;
@@ -107,4 +112,41 @@ void vm_drop_identity(void)
 {
 	boot_pml4[0] = 0;
 	write_cr3(read_cr3());
+}
+
+uint64_t *vm_new_user_root(void)
+{
+	uint64_t pa = frame_alloc();
+	uint64_t *root;
+
+	if (!pa)
+		return NULL;
+	root = phys_to_virt(pa);
+	/* Share the kernel half; the user half starts empty. */
+	memcpy(root + 256, boot_pml4 + 256, 256 * sizeof(uint64_t));
+	return root;
+}
+
+static void free_level(uint64_t *t, int level)
+{
+	for (int i = 0; i < 512; i++) {
+		if (!(t[i] & PTE_P) || (t[i] & PTE_PS))
+			continue;
+		if (level > 1)
+			free_level(phys_to_virt(t[i] & PTE_ADDR), level - 1);
+		if (level > 1)
+			frame_free(t[i] & PTE_ADDR);
+	}
+}
+
+void vm_free_user_root(uint64_t *root)
+{
+	/* Frees the page-table pages of the user half, not the pages they map. */
+	for (int i = 0; i < 256; i++) {
+		if (!(root[i] & PTE_P))
+			continue;
+		free_level(phys_to_virt(root[i] & PTE_ADDR), 3);
+		frame_free(root[i] & PTE_ADDR);
+	}
+	frame_free(virt_to_phys(root));
 }

@@ -14,7 +14,10 @@ void rpc_init(struct rpc_table *t, const struct rpc_policy *p, uint64_t seed)
 		t->policy.max_tries = 1;
 	if (t->policy.max_timeout_ns < t->policy.timeout_ns)
 		t->policy.max_timeout_ns = t->policy.timeout_ns;
-	/* Low 6 bits index the slot; the rest is a sequence that starts at a per-boot seed. */
+	/* Low 6 bits index the slot; the rest is a sequence that starts at a mixed per-boot seed. */
+	seed ^= seed >> 33;
+	seed *= 0xff51afd7ed558ccdull;
+	seed ^= seed >> 33;
 	t->next_seq = (seed | 1) & 0x03ffffffffffffffull;
 }
 

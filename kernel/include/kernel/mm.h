@@ -39,6 +39,11 @@ uint64_t *vm_kernel_root(void);
 /* Map one 4 KiB page; intermediate tables are allocated as needed. */
 int vm_map(uint64_t *root, uint64_t va, uint64_t pa, uint64_t flags);
 int vm_unmap(uint64_t *root, uint64_t va);
+/* The leaf entry for va (allocating tables if create), or NULL. */
+uint64_t *vm_pte(uint64_t *root, uint64_t va, int create);
+/* A new address-space root sharing the kernel half; and its release. */
+uint64_t *vm_new_user_root(void);
+void vm_free_user_root(uint64_t *root);
 /* Physical address va maps to, or -1 (as uint64) if unmapped. */
 uint64_t vm_translate(uint64_t *root, uint64_t va);
 /* Map device memory uncached in the direct map; returns its virtual address. */

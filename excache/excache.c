@@ -1,0 +1,415 @@
+/*
+ * excache.c - the ExCache (see excache.h).
+ *
+ * Lines come from a pool of frames reserved at boot; each vNode's cache
+ * takes its lines from the pool. A line's page-table entry is the only
+ * mapping of its frame; the CPU's dirty bit in that entry says whether the
+ * line must be written back on eviction.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <tessera/errno.h>
+#include <arch/cpu.h>
+#include <kernel/console.h>
+#include <kernel/mm.h>
+#include <kernel/time.h>
+#include <net/fabric.h>
+#include "excache.h"
+#include "pageset.h"
+
+#define PTE_D (1ull << 6)
+
+struct xline {
+	struct aspace *as;        /* NULL: free */
+	uint64_t vpage;
+	uint64_t pa;
+};
+
+struct excache {
+	struct xline *line;
+	uint32_t nlines, assoc, nsets;
+	uint32_t *fifo;           /* next victim way per set */
+	struct vn_excache_stats st;
+};
+
+/* ---- the node's pool of line frames --------------------------------------- */
+
+static uint64_t *pool;        /* stack of free frame addresses */
+static uint64_t pool_n, pool_cap;
+
+int excache_pool_init(uint64_t bytes)
+{
+	uint64_t want = bytes / PAGE_SIZE;
+
+	pool = calloc(want ? want : 1, sizeof(uint64_t));
+	if (!pool)
+		return -ENOMEM;
+	pool_cap = want;
+	while (pool_n < want) {
+		uint64_t pa = frame_alloc();
+
+		if (!pa)
+			break;
+		pool[pool_n++] = pa;
+	}
+	pr_info("excache: pool of %lu lines (%lu MiB) reserved", pool_n, (pool_n * PAGE_SIZE) >> 20);
+	return 0;
+}
+
+uint64_t excache_pool_free_bytes(void)
+{
+	return pool_n * PAGE_SIZE;
+}
+
+struct excache *excache_create(uint64_t bytes, unsigned assoc)
+{
+	struct excache *c;
+	uint32_t n = (uint32_t)(bytes / PAGE_SIZE);
+
+	if (assoc == 0)
+		assoc = 1;
+	n -= n % assoc;
+	if (n == 0 || n > pool_n)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->line = calloc(n, sizeof(*c->line));
+	c->nsets = n / assoc;
+	c->fifo = calloc(c->nsets, sizeof(uint32_t));
+	if (!c->line || !c->fifo) {
+		free(c->line);
+		free(c->fifo);
+		free(c);
+		return NULL;
+	}
+	c->nlines = n;
+	c->assoc = assoc;
+	for (uint32_t i = 0; i < n; i++)
+		c->line[i].pa = pool[--pool_n];
+	c->st.lines = n;
+	c->st.assoc = assoc;
+	return c;
+}
+
+void excache_destroy(struct excache *c)
+{
+	if (!c)
+		return;
+	for (uint32_t i = 0; i < c->nlines; i++)
+		pool[pool_n++] = c->line[i].pa;
+	free(c->line);
+	free(c->fifo);
+	free(c);
+}
+
+/* ---- address spaces ------------------------------------------------------------ */
+
+int aspace_init(struct aspace *as, uint64_t as_id, uint16_t mnode, struct excache *c)
+{
+	as->as_id = as_id;
+	as->mnode = mnode;
+	as->cache = c;
+	as->resident = 0;
+	as->root = vm_new_user_root();
+	as->backed = calloc(1, sizeof(*as->backed));
+	if (!as->root || !as->backed || pageset_init(as->backed)) {
+		if (as->root)
+			vm_free_user_root(as->root);
+		free(as->backed);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void unmap_line(struct xline *l)
+{
+	uint64_t *pte = vm_pte(l->as->root, l->vpage, 0);
+
+	if (pte) {
+		*pte = 0;
+		if (virt_to_phys(l->as->root) == read_cr3())
+			invlpg(l->vpage);
+	}
+	l->as->resident--;
+	l->as = NULL;
+}
+
+void aspace_release(struct aspace *as)
+{
+	struct excache *c = as->cache;
+
+	for (uint32_t i = 0; c && i < c->nlines; i++)
+		if (c->line[i].as == as)
+			unmap_line(&c->line[i]);
+	if (virt_to_phys(as->root) == read_cr3())
+		write_cr3(virt_to_phys(vm_kernel_root()));
+	vm_free_user_root(as->root);
+	pageset_free(as->backed);
+	free(as->backed);
+	as->root = NULL;
+	as->backed = NULL;
+}
+
+/* ---- misses -------------------------------------------------------------------- */
+
+static uint32_t set_of(const struct excache *c, uint64_t vpage)
+{
+	uint64_t x = vpage >> 12;
+
+	return (uint32_t)(x % c->nsets);
+}
+
+static uint64_t pte_flags(uint32_t prot)
+{
+	uint64_t f = PTE_P | PTE_U;
+
+	if (prot & MEM_PROT_WRITE)
+		f |= PTE_W;
+	if (!(prot & MEM_PROT_EXEC))
+		f |= PTE_NX;
+	return f;
+}
+
+/* One fetch with a piggybacked page: header + 4 KiB out, header + 4 KiB back. Per miss, since
+ * several threads may wait on misses at once. */
+struct fetch_bufs {
+	uint8_t req[sizeof(struct mem_fetch_req) + MEM_PAGE_SIZE];
+	uint8_t rep[sizeof(struct mem_fetch_reply) + MEM_PAGE_SIZE];
+};
+
+static int writeback(struct aspace *as, uint64_t vpage, const void *data)
+{
+	size_t n = sizeof(struct mem_page_req) + MEM_PAGE_SIZE;
+	struct mem_page_req *rq = malloc(n);
+	int rc;
+
+	if (!rq)
+		return -ENOMEM;
+	rq->as_id = as->as_id;
+	rq->vaddr = vpage;
+	memcpy(rq + 1, data, MEM_PAGE_SIZE);
+	rc = fabric_call(as->mnode, FAB_OP_MEM_WRITEBACK, rq, (uint32_t)n, NULL, 0, NULL, 0, 0);
+	if (rc == 0)
+		pageset_add(as->backed, vpage);
+	free(rq);
+	return rc;
+}
+
+static void record_latency(struct excache *c, uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+	unsigned b = 0;
+
+	while (us > 1 && b < 15) {
+		us >>= 1;
+		b++;
+	}
+	c->st.fetch_hist[b]++;
+	c->st.fetch_ns_total += ns;
+}
+
+int excache_fault(struct aspace *as, uint64_t va, unsigned access)
+{
+	struct excache *c = as->cache;
+	struct excache_region r;
+	uint64_t vpage = va & ~(uint64_t)(PAGE_SIZE - 1);
+	uint32_t set, way, victim = UINT32_MAX;
+	struct xline *l;
+	uint64_t *pte;
+	int dirty = 0, rc;
+	struct aspace *vas = NULL;
+	uint64_t vvpage = 0;
+
+	rc = as->region_of(as, vpage, &r);
+	if (rc)
+		return -EFAULT;
+	if (((access & MEM_ACCESS_WRITE) && !(r.prot & MEM_PROT_WRITE)) ||
+	    ((access & MEM_ACCESS_EXEC) && !(r.prot & MEM_PROT_EXEC)) ||
+	    ((access & MEM_ACCESS_READ) && !(r.prot & (MEM_PROT_READ | MEM_PROT_WRITE | MEM_PROT_EXEC))))
+		return -EFAULT;
+	pte = vm_pte(as->root, vpage, 0);
+	if (pte && (*pte & PTE_P)) {
+		/* Raced with another fault on the same page, or a stale TLB entry. */
+		invlpg(vpage);
+		return 0;
+	}
+
+	/* Pick a line: a free way first, else the set's FIFO victim. */
+	set = set_of(c, vpage);
+	for (way = 0; way < c->assoc; way++) {
+		if (!c->line[set * c->assoc + way].as) {
+			victim = set * c->assoc + way;
+			break;
+		}
+	}
+	if (victim == UINT32_MAX) {
+		victim = set * c->assoc + c->fifo[set];
+		c->fifo[set] = (c->fifo[set] + 1) % c->assoc;
+	}
+	l = &c->line[victim];
+	if (l->as) {
+		uint64_t *vpte = vm_pte(l->as->root, l->vpage, 0);
+
+		dirty = vpte && (*vpte & PTE_D);
+		vas = l->as;
+		vvpage = l->vpage;
+		c->st.evictions++;
+		unmap_line(l);
+	}
+
+	void *page = phys_to_virt(l->pa);
+	int need_fetch = pageset_has(as->backed, vpage);
+
+	if (need_fetch) {
+		struct fetch_bufs *fb = malloc(sizeof(*fb));
+		struct mem_fetch_req *rq = (struct mem_fetch_req *)fb->req;
+		struct mem_fetch_reply *rp = (struct mem_fetch_reply *)fb->rep;
+		uint32_t len = sizeof(*rq), rlen = 0;
+		uint64_t t0 = ktime_ns();
+
+		if (!fb) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		memset(rq, 0, sizeof(*rq));
+		rq->as_id = as->as_id;
+		rq->vaddr = vpage;
+		rq->access = access;
+		if (dirty && vas->mnode == as->mnode) {
+			/* Piggyback the victim's writeback on the miss. */
+			rq->flags = MEM_FETCH_WB;
+			rq->wb_as_id = vas->as_id;
+			rq->wb_vaddr = vvpage;
+			memcpy(rq + 1, page, MEM_PAGE_SIZE);
+			len += MEM_PAGE_SIZE;
+			pageset_add(vas->backed, vvpage);
+			c->st.writebacks++;
+			dirty = 0;
+		}
+		rc = fabric_call(as->mnode, FAB_OP_MEM_FETCH, fb->req, len, fb->rep, sizeof(fb->rep),
+				 &rlen, 0, 0);
+		record_latency(c, ktime_ns() - t0);
+		c->st.misses++;
+		if (rc == 0 && rlen == sizeof(*rp) + MEM_PAGE_SIZE && !(rp->flags & MEM_PAGE_ZERO))
+			memcpy(page, rp + 1, MEM_PAGE_SIZE);
+		else if (rc == 0 && rlen >= sizeof(*rp))
+			memset(page, 0, MEM_PAGE_SIZE);
+		else if (rc == 0)
+			rc = -EPROTO;
+		free(fb);
+		if (rc)
+			goto fail;
+	} else {
+		if (dirty) {
+			rc = writeback(vas, vvpage, page);
+			c->st.writebacks++;
+			if (rc) {
+				pr_err("excache: writeback of %lx failed (%d): data lost", vvpage, rc);
+			}
+		}
+		if (r.kind == MEM_REGION_FILE) {
+			uint64_t t0 = ktime_ns();
+
+			rc = as->fill_from_file(as, &r, page);
+			record_latency(c, ktime_ns() - t0);
+			c->st.misses++;
+			if (rc)
+				goto fail;
+		} else {
+			memset(page, 0, MEM_PAGE_SIZE);
+			c->st.zero_fills++;
+		}
+	}
+	pte = vm_pte(as->root, vpage, 1);
+	if (!pte) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	*pte = l->pa | pte_flags(r.prot);
+	l->as = as;
+	l->vpage = vpage;
+	as->resident++;
+	return 0;
+fail:
+	/* The line stays free; the victim, if dirty and not sent, is lost: report it. */
+	if (dirty)
+		pr_err("excache: lost dirty page %lx of space %lx after a failed miss", vvpage, vas->as_id);
+	return rc;
+}
+
+void excache_drop(struct aspace *as, uint64_t start, uint64_t end)
+{
+	struct excache *c = as->cache;
+
+	for (uint32_t i = 0; i < c->nlines; i++) {
+		struct xline *l = &c->line[i];
+
+		if (l->as == as && l->vpage >= start && l->vpage < end)
+			unmap_line(l);
+	}
+	for (uint64_t p = start; p < end && as->backed->count; p += PAGE_SIZE)
+		pageset_del(as->backed, p);
+}
+
+void excache_reprotect(struct aspace *as, uint64_t start, uint64_t end, uint32_t prot)
+{
+	struct excache *c = as->cache;
+
+	for (uint32_t i = 0; i < c->nlines; i++) {
+		struct xline *l = &c->line[i];
+		uint64_t *pte;
+
+		if (l->as != as || l->vpage < start || l->vpage >= end)
+			continue;
+		pte = vm_pte(as->root, l->vpage, 0);
+		if (!pte)
+			continue;
+		if (!(prot & (MEM_PROT_READ | MEM_PROT_WRITE | MEM_PROT_EXEC))) {
+			/* PROT_NONE: keep the data safe at the memory node, then unmap. */
+			if (*pte & PTE_D)
+				writeback(as, l->vpage, phys_to_virt(l->pa));
+			unmap_line(l);
+			continue;
+		}
+		*pte = (*pte & (PTE_ADDR | PTE_D)) | pte_flags(prot);
+		if (virt_to_phys(as->root) == read_cr3())
+			invlpg(l->vpage);
+	}
+}
+
+int excache_writeback_all(struct aspace *as)
+{
+	struct excache *c = as->cache;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < c->nlines; i++) {
+		struct xline *l = &c->line[i];
+		uint64_t *pte;
+
+		if (l->as != as)
+			continue;
+		pte = vm_pte(as->root, l->vpage, 0);
+		if (!pte || !(*pte & PTE_D))
+			continue;
+		rc = writeback(as, l->vpage, phys_to_virt(l->pa));
+		if (rc)
+			return rc;
+		c->st.writebacks++;
+		*pte &= ~PTE_D;
+		if (virt_to_phys(as->root) == read_cr3())
+			invlpg(l->vpage);
+	}
+	return 0;
+}
+
+int aspace_copy_backed(struct aspace *dst, const struct aspace *src)
+{
+	pageset_free(dst->backed);
+	return pageset_copy(dst->backed, src->backed);
+}
+
+void excache_get_stats(const struct excache *c, struct vn_excache_stats *out)
+{
+	*out = c->st;
+}
