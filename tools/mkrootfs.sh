@@ -36,7 +36,9 @@ while read -r applet; do
 	case "$applet" in
 	bin/busybox | "") continue ;;
 	esac
-	mkdir -p "${applet%/*}"
+	case "$applet" in
+	*/*) mkdir -p "${applet%/*}" ;;
+	esac
 	ln -sf /bin/busybox "$applet"
 done'
 

@@ -1,7 +1,7 @@
 /*
  * tools/tess.c - the tess command line: global options and dispatch.
  * Each command lives in tess_up.c (up, down), tess_node.c (restart),
- * tess_disk.c (fsck) or tess_ctl.c (the rest).
+ * tess_disk.c (fsck), tess_fs.c (fs) or tess_ctl.c (the rest).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +22,8 @@ static const char usage_text[] =
 "                         Storage nodes get DIR/disks/sN.img (ext2, built on first use,\n"
 "                         default 256M); --image FILE is the first one's disk, written in place\n"
 "  restart NODE           restart one node's QEMU as tess up started it; wait until it joins\n"
-"  fsck                   e2fsck -fn the disk images of the stopped cluster\n"
+"  fsck                   e2fsck -fn the disk images of the stopped cluster\n""  fs ls|cat|get|put|stat|mkdir|rm|rmdir|mv|ln|df ...\n"
+"                         the storage node's files, through gmmd (tess fs --help)\n"
 "  down                   stop every process of the cluster (logs and state.db stay)\n"
 "  status [--json]        nodes, their state and counters, as gmmd sees them\n"
 "  logs NODE|gmmd|hub [-f] print (or follow) a node's console or a daemon's log\n"
@@ -69,6 +70,7 @@ static const struct {
 	{ "gdb", cmd_gdb },
 	{ "restart", cmd_restart },
 	{ "fsck", cmd_fsck },
+	{ "fs", cmd_fs },
 };
 
 int main(int argc, char **argv)

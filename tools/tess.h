@@ -123,5 +123,6 @@ int cmd_logs(struct tess *t, int argc, char **argv);
 int cmd_gdb(struct tess *t, int argc, char **argv);
 int cmd_fsck(struct tess *t, int argc, char **argv);
 int cmd_restart(struct tess *t, int argc, char **argv);
+int cmd_fs(struct tess *t, int argc, char **argv);
 
 #endif
