@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "monitors/storage/ext2/ext2.h"
@@ -36,6 +37,10 @@ struct img {
 	long fail_reads_after;  /* <0: never */
 	long fail_writes_after;
 	bool skip_fsck;
+	/* every write, when recording (crash-point test) */
+	bool record;
+	struct wrec { uint64_t sector; uint32_t n; uint8_t *data; } *wlog;
+	size_t nwlog, capwlog;
 };
 
 static int dev_read(void *ctx, uint64_t sector, void *buf, uint32_t n)
@@ -59,6 +64,20 @@ static int dev_write(void *ctx, uint64_t sector, const void *buf, uint32_t n)
 		return -EIO;
 	if (im->fail_writes_after > 0)
 		im->fail_writes_after--;
+	if (im->record) {
+		struct wrec *w;
+
+		if (im->nwlog == im->capwlog) {
+			im->capwlog = im->capwlog ? im->capwlog * 2 : 256;
+			im->wlog = realloc(im->wlog, im->capwlog * sizeof(*im->wlog));
+			assert_non_null(im->wlog);
+		}
+		w = &im->wlog[im->nwlog++];
+		w->sector = sector;
+		w->n = n;
+		w->data = malloc((size_t)n * 512);
+		memcpy(w->data, buf, (size_t)n * 512);
+	}
 	if (pwrite(im->fd, buf, (size_t)n * 512, (off_t)(sector * 512)) != (ssize_t)n * 512)
 		return -EIO;
 	return 0;
@@ -236,6 +255,9 @@ static int teardown(void **state)
 	close(im->fd);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", im->dir);
 	run_ok(cmd);
+	for (size_t i = 0; i < im->nwlog; i++)
+		free(im->wlog[i].data);
+	free(im->wlog);
 	free(im);
 	return 0;
 }
@@ -1143,6 +1165,121 @@ static void test_device_errors(void **state)
 	assert_int_equal(do_mount(im, 0, 0), 0);
 }
 
+/* ---- tests: crash points ------------------------------------------------------------ */
+
+/*
+ * Record every device write of a workload, then rebuild the image as it
+ * would be after a crash at many points (the first k writes applied, as
+ * after kill -9 of the storage node) and check the documented guarantee:
+ * e2fsck -p repairs whatever it finds without asking (exit 0 or 1), after
+ * which e2fsck -fn is clean, and data fsynced before the cut is intact.
+ */
+static void crash_workload(struct img *im, size_t *durable_at)
+{
+	uint8_t buf[7000];
+	char name[32];
+	ext2_ino_t root = EXT2_ROOT_INO, d, e, f, ino;
+
+	d = mkdir_(im, root, "cw");
+	e = mkdir_(im, d, "sub");
+	for (unsigned i = 0; i < 24; i++) {
+		snprintf(name, sizeof(name), "f%u", i);
+		f = mkfile(im, i % 2 ? d : e, name);
+		fill_pattern(buf, i, sizeof(buf));
+		assert_int_equal(ext2_write(im->fs, f, (i % 3) * 5000, buf, sizeof(buf)), sizeof(buf));
+		if (i == 5) {
+			/* directories move within one block; across, see super.c */
+			assert_int_equal(ext2_rename(im->fs, d, "sub", d, "moved"), 0);
+			f = mkfile(im, root, "durable");
+			fill_pattern(buf, 777, sizeof(buf));
+			assert_int_equal(ext2_write(im->fs, f, 0, buf, sizeof(buf)), sizeof(buf));
+			assert_int_equal(ext2_fsync(im->fs, f), 0);
+			*durable_at = im->nwlog;
+		}
+	}
+	assert_int_equal(ext2_symlink(im->fs, d, "sl", LONG_TARGET, 0, 0, &ino), 0);
+	for (unsigned i = 1; i < 24; i += 2) {
+		snprintf(name, sizeof(name), "f%u", i);
+		if (i % 4 == 1)
+			assert_int_equal(ext2_unlink(im->fs, d, name), 0);
+		else
+			assert_int_equal(ext2_truncate(im->fs, lookup(im, "cw/f3"), i * 100), 0);
+	}
+	assert_int_equal(ext2_rename(im->fs, e, "f0", d, "f3"), 0);
+	assert_int_equal(ext2_rename(im->fs, e, "f2", root, "f2"), 0);
+	assert_int_equal(ext2_rename(im->fs, d, "moved", d, "back"), 0);
+	assert_int_equal(ext2_link(im->fs, lookup(im, "f2"), d, "f2link"), 0);
+	assert_int_equal(ext2_unlink(im->fs, root, "f2"), 0);
+	assert_int_equal(ext2_rename(im->fs, d, "f2link", d, "f5"), 0);
+	assert_int_equal(ext2_unlink(im->fs, root, "big.bin"), 0);
+	assert_int_equal(ext2_rmdir(im->fs, root, "empty"), 0);
+	assert_int_equal(ext2_mkdir(im->fs, root, "empty", 0700, 0, 0, &ino), 0);
+}
+
+static void test_crash_points(void **state)
+{
+	struct img *im = *state;
+	struct stat st;
+	uint8_t *base, *exp = malloc(7000);
+	char crash[128], cmd[512];
+	size_t durable_at = (size_t)-1, step;
+	int fd;
+
+	remount(im, EXT2_CACHE_MIN_BLOCKS);
+	assert_int_equal(ext2_sync(im->fs), 0);
+	assert_int_equal(fstat(im->fd, &st), 0);
+	base = malloc((size_t)st.st_size);
+	assert_int_equal(pread(im->fd, base, (size_t)st.st_size, 0), st.st_size);
+	im->record = true;
+	crash_workload(im, &durable_at);
+	assert_int_equal(ext2_unmount(im->fs), 0);
+	im->fs = NULL;
+	im->record = false;
+	fill_pattern(exp, 777, 7000);
+	snprintf(crash, sizeof(crash), "%s/crash.img", im->dir);
+	step = im->nwlog / 40 + 1;
+	for (size_t k = 0; k <= im->nwlog; k += (k + step > im->nwlog && k < im->nwlog) ?
+	     im->nwlog - k : step) {
+		int rc;
+
+		fd = open(crash, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(pwrite(fd, base, (size_t)st.st_size, 0), st.st_size);
+		for (size_t i = 0; i < k; i++) {
+			const struct wrec *w = &im->wlog[i];
+
+			assert_int_equal(pwrite(fd, w->data, (size_t)w->n * 512,
+						(off_t)(w->sector * 512)), (ssize_t)w->n * 512);
+		}
+		close(fd);
+		snprintf(cmd, sizeof(cmd), "e2fsck -fp %s >%s/crash.log 2>&1", crash, im->dir);
+		rc = system(cmd);
+		if (!WIFEXITED(rc) || WEXITSTATUS(rc) > 1) {
+			snprintf(cmd, sizeof(cmd), "cat %s/crash.log >&2", im->dir);
+			(void)system(cmd);
+			fail_msg("crash after %zu of %zu writes: e2fsck -p exit %d",
+				 k, im->nwlog, WEXITSTATUS(rc));
+		}
+		snprintf(cmd, sizeof(cmd), "e2fsck -fn %s >%s/crash.log 2>&1", crash, im->dir);
+		if (WEXITSTATUS(rc) == 1 && system(cmd) != 0)
+			fail_msg("crash after %zu writes: not clean after e2fsck -p", k);
+		if (k >= durable_at) {
+			uint8_t got[7000];
+			FILE *p;
+			size_t n;
+
+			snprintf(cmd, sizeof(cmd), "debugfs -R 'cat /durable' %s 2>/dev/null", crash);
+			p = popen(cmd, "r");
+			n = fread(got, 1, sizeof(got), p);
+			pclose(p);
+			if (n != sizeof(got) || memcmp(got, exp, sizeof(got)))
+				fail_msg("crash after %zu writes: fsynced file lost (%zu bytes)", k, n);
+		}
+	}
+	free(base);
+	free(exp);
+}
+
 /* ---- tests: corrupted images ---------------------------------------------------------- */
 
 static void poke(struct img *im, uint64_t off, const void *data, size_t len)
@@ -1432,6 +1569,7 @@ int main(void)
 		WITH(test_enospc, cfg4k_small),
 		BOTH(test_small_cache),
 		BOTH(test_device_errors),
+		BOTH(test_crash_points),
 		BOTH(test_corrupt_super),
 		BOTH(test_corrupt_group_desc),
 		BOTH(test_corrupt_inode),

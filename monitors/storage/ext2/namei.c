@@ -279,6 +279,14 @@ int ext2_lookup_name(struct ext2_fs *fs, ext2_ino_t dir, const char *name, ext2_
 
 /* ---- creating ------------------------------------------------------------------- */
 
+/* A deletion time e2fsck cannot mistake for an orphan-list link. */
+static uint32_t dtime_now(struct ext2_fs *fs)
+{
+	uint32_t now = ext2_now(fs);
+
+	return now > fs->inodes_count ? now : fs->inodes_count + 1;
+}
+
 static void init_inode(struct ext2_fs *fs, struct ext2_inode *in, uint32_t mode,
 		       uint32_t uid, uint32_t gid)
 {
@@ -291,8 +299,25 @@ static void init_inode(struct ext2_fs *fs, struct ext2_inode *in, uint32_t mode,
 	in->i_gid = (uint16_t)gid;
 	in->i_gid_high = (uint16_t)(gid >> 16);
 	in->i_atime = in->i_ctime = in->i_mtime = now;
-	in->i_links_count = 1;
+	/* Born "deleted" (no links, dtime set): until its name is on disk an
+	 * unnamed inode is just a free inode to e2fsck, never an unattached
+	 * one, which e2fsck -p would refuse to repair. See go_live(). */
+	in->i_links_count = 0;
+	in->i_dtime = dtime_now(fs);
 	in->i_generation = fs->next_generation++;
+}
+
+/* The new name is in the cache: once it is on disk (the ordering point),
+ * the inode may count its links. */
+static int go_live(struct ext2_fs *fs, ext2_ino_t ino, struct ext2_inode *in, uint16_t links)
+{
+	int rc = ext2_barrier(fs);
+
+	if (rc < 0)
+		return rc;
+	in->i_links_count = links;
+	in->i_dtime = 0;
+	return ext2_iput(fs, ino, in);
 }
 
 /* Undo an inode allocation whose directory entry was never written. */
@@ -304,8 +329,9 @@ static void abandon_inode(struct ext2_fs *fs, ext2_ino_t ino, struct ext2_inode 
 	if (!EXT2_S_ISLNK(in->i_mode) || !ext2_is_fast_symlink(fs, in))
 		ext2_detach_blocks(fs, ino, in, 0, &fl);
 	in->i_links_count = 0;
-	in->i_dtime = ext2_now(fs);
-	if (ext2_iput(fs, ino, in) == 0 && ext2_barrier(fs) == 0) {
+	in->i_dtime = dtime_now(fs);
+	/* Never named and never live on disk: free it right away. */
+	if (ext2_iput(fs, ino, in) == 0) {
 		ext2_release_blocks(fs, &fl);
 		ext2_free_inode(fs, ino, is_dir);
 	}
@@ -363,9 +389,11 @@ int ext2_mknod(struct ext2_fs *fs, ext2_ino_t dir, const char *name, uint32_t mo
 	rc = ext2_iput_new(fs, *ino, &in);
 	if (rc == 0)
 		rc = ext2_dir_commit(fs, dir, &din, &slot, name, (size_t)len, *ino, in.i_mode);
-	if (rc < 0)
+	if (rc < 0) {
 		abandon_inode(fs, *ino, &in, false);
-	return rc;
+		return rc;
+	}
+	return go_live(fs, *ino, &in, 1);
 }
 
 int ext2_create(struct ext2_fs *fs, ext2_ino_t dir, const char *name, uint32_t mode,
@@ -390,7 +418,6 @@ int ext2_mkdir(struct ext2_fs *fs, ext2_ino_t dir, const char *name, uint32_t mo
 	if (rc < 0)
 		return rc;
 	init_inode(fs, &in, EXT2_S_IFDIR | (mode & 07777), uid, gid);
-	in.i_links_count = 2;
 	rc = ext2_dir_init(fs, *ino, &in, dir);
 	if (rc == 0)
 		rc = ext2_iput_new(fs, *ino, &in);
@@ -398,14 +425,15 @@ int ext2_mkdir(struct ext2_fs *fs, ext2_ino_t dir, const char *name, uint32_t mo
 		abandon_inode(fs, *ino, &in, true);
 		return rc;
 	}
-	din.i_links_count++;
+	din.i_links_count++; /* on disk no later than the entry: too high at worst */
 	rc = ext2_dir_commit(fs, dir, &din, &slot, name, (size_t)len, *ino, in.i_mode);
 	if (rc < 0) {
 		din.i_links_count--;
 		ext2_iput(fs, dir, &din);
 		abandon_inode(fs, *ino, &in, true);
+		return rc;
 	}
-	return rc;
+	return go_live(fs, *ino, &in, 2);
 }
 
 int ext2_symlink(struct ext2_fs *fs, ext2_ino_t dir, const char *name, const char *target,
@@ -448,9 +476,11 @@ int ext2_symlink(struct ext2_fs *fs, ext2_ino_t dir, const char *name, const cha
 		rc = ext2_iput_new(fs, *ino, &in);
 	if (rc == 0)
 		rc = ext2_dir_commit(fs, dir, &din, &slot, name, (size_t)len, *ino, in.i_mode);
-	if (rc < 0)
+	if (rc < 0) {
 		abandon_inode(fs, *ino, &in, false);
-	return rc;
+		return rc;
+	}
+	return go_live(fs, *ino, &in, 1);
 }
 
 int ext2_link(struct ext2_fs *fs, ext2_ino_t ino, ext2_ino_t dir, const char *name)
@@ -486,59 +516,84 @@ int ext2_link(struct ext2_fs *fs, ext2_ino_t ino, ext2_ino_t dir, const char *na
 
 /* ---- removing ------------------------------------------------------------------- */
 
-/* The last link is gone and its removal is dirty in the cache: free the
- * inode in three ordered steps (see super.c). */
-static int destroy_inode(struct ext2_fs *fs, ext2_ino_t ino, struct ext2_inode *in)
-{
+/* An inode whose last name goes away, in two halves around an ordering
+ * point. kill_inode marks it deleted (no links, dtime, no block pointers)
+ * in the cache; called while the entry's removal is also only in the
+ * cache, it reaches the disk first (inodes before directories), so the
+ * disk never holds a live inode without a name, at worst a name of a
+ * deleted inode (e2fsck -p clears it). release_inode, after the ordering
+ * point, frees its blocks and the inode in the bitmaps. */
+struct doomed {
+	ext2_ino_t ino;
+	bool is_dir;
+	uint32_t xattr;
 	struct ext2_freelist fl;
-	bool is_dir = EXT2_S_ISDIR(in->i_mode);
+};
+
+static int kill_inode(struct ext2_fs *fs, ext2_ino_t ino, struct ext2_inode *in, struct doomed *d)
+{
 	uint32_t type = in->i_mode & EXT2_S_IFMT;
-	uint32_t xattr = in->i_file_acl;
 	int rc;
 
-	ext2_freelist_init(&fl);
-	rc = ext2_barrier(fs);
-	if (rc < 0)
-		goto out;
+	d->ino = ino;
+	d->is_dir = EXT2_S_ISDIR(in->i_mode);
+	d->xattr = in->i_file_acl;
+	ext2_freelist_init(&d->fl);
 	if (type == EXT2_S_IFREG || type == EXT2_S_IFDIR ||
 	    (type == EXT2_S_IFLNK && !ext2_is_fast_symlink(fs, in))) {
-		rc = ext2_detach_blocks(fs, ino, in, 0, &fl);
+		rc = ext2_detach_blocks(fs, ino, in, 0, &d->fl);
 		if (rc < 0 && rc != -EUCLEAN)
-			goto out;
+			return rc;
 	}
 	in->i_file_acl = 0;
 	in->i_blocks = 0;
 	in->i_links_count = 0;
-	in->i_dtime = ext2_now(fs);
+	in->i_dtime = dtime_now(fs);
 	ext2_set_isize(fs, in, 0);
-	rc = ext2_iput(fs, ino, in);
-	if (rc == 0)
-		rc = ext2_barrier(fs);
-	if (rc < 0)
-		goto out;
-	rc = ext2_release_blocks(fs, &fl);
-	if (xattr)
-		ext2_release_xattr(fs, xattr);
-	{
-		int r = ext2_free_inode(fs, ino, is_dir);
+	return ext2_iput(fs, ino, in);
+}
 
-		if (rc == 0 && r != -EUCLEAN)
-			rc = r;
-	}
-out:
-	ext2_freelist_done(&fl);
+static int release_inode(struct ext2_fs *fs, struct doomed *d)
+{
+	int rc = ext2_release_blocks(fs, &d->fl);
+	int r;
+
+	if (d->xattr)
+		ext2_release_xattr(fs, d->xattr);
+	r = ext2_free_inode(fs, d->ino, d->is_dir);
+	if (rc == 0 && r != -EUCLEAN)
+		rc = r;
+	ext2_freelist_done(&d->fl);
 	return rc;
 }
 
-/* Drop one link of a non-directory whose entry removal is dirty. */
+static int destroy_inode(struct ext2_fs *fs, ext2_ino_t ino, struct ext2_inode *in)
+{
+	struct doomed d;
+	int rc = kill_inode(fs, ino, in, &d);
+
+	if (rc == 0)
+		rc = ext2_barrier(fs);
+	if (rc == 0)
+		return release_inode(fs, &d);
+	ext2_freelist_done(&d.fl);
+	return rc;
+}
+
+/* Drop one link of a non-directory whose entry removal is dirty: a count
+ * is lowered only once the entry is gone on disk, never before. */
 static int drop_link(struct ext2_fs *fs, ext2_ino_t ino, struct ext2_inode *in)
 {
-	if (in->i_links_count > 1) {
-		in->i_links_count--;
-		in->i_ctime = ext2_now(fs);
-		return ext2_iput(fs, ino, in);
-	}
-	return destroy_inode(fs, ino, in);
+	int rc;
+
+	if (in->i_links_count <= 1)
+		return destroy_inode(fs, ino, in);
+	rc = ext2_barrier(fs);
+	if (rc < 0)
+		return rc;
+	in->i_links_count--;
+	in->i_ctime = ext2_now(fs);
+	return ext2_iput(fs, ino, in);
 }
 
 int ext2_unlink(struct ext2_fs *fs, ext2_ino_t dir, const char *name)
@@ -606,16 +661,13 @@ int ext2_rmdir(struct ext2_fs *fs, ext2_ino_t dir, const char *name)
 		return rc < 0 ? rc : -ENOTEMPTY;
 	rc = ext2_dir_remove(fs, dir, &din, &loc);
 	if (rc == 0)
-		rc = ext2_barrier(fs);
+		rc = destroy_inode(fs, ino, &in);
 	if (rc < 0)
 		return rc;
-	/* The child's ".." no longer counts once its entry is gone on disk. */
+	/* The child's ".." is gone on disk: now the parent's count drops. */
 	if (din.i_links_count > 1)
 		din.i_links_count--;
-	rc = ext2_iput(fs, dir, &din);
-	if (rc < 0)
-		return rc;
-	return destroy_inode(fs, ino, &in);
+	return ext2_iput(fs, dir, &din);
 }
 
 /* -EINVAL if dir is ino or lies below it (a rename would detach a loop). */
@@ -651,7 +703,8 @@ int ext2_rename(struct ext2_fs *fs, ext2_ino_t olddir, const char *oldname,
 	struct ext2_dirent_loc oloc, nloc;
 	ext2_ino_t sino, tino = 0;
 	int olen = check_name(oldname, -EBUSY), nlen = check_name(newname, -EBUSY);
-	bool src_dir, tgt_dir = false, moves_dir;
+	bool src_dir, tgt_dir = false, moves_dir, same_block = false, killed = false;
+	struct doomed doomed;
 	int rc;
 
 	if (olen < 0)
@@ -718,18 +771,27 @@ int ext2_rename(struct ext2_fs *fs, ext2_ino_t olddir, const char *oldname,
 		if (rc < 0)
 			return rc;
 	}
-	/* 2. The new name. */
+	/* 2. The new name. A target losing its last name is marked deleted in
+	 *    the same write-back, so it reaches the disk before the entry. */
 	if (tino) {
+		same_block = nloc.pblk == oloc.pblk;
+		if (tgt_dir || tgt.i_links_count <= 1) {
+			rc = kill_inode(fs, tino, &tgt, &doomed);
+			if (rc < 0)
+				return rc;
+			killed = true;
+		}
 		rc = ext2_dir_retarget(fs, newdir, ndin, &nloc, sino, src.i_mode);
 	} else {
 		struct ext2_dirslot slot;
 
 		rc = ext2_dir_prepare(fs, newdir, ndin, newname, (size_t)nlen, &slot);
+		same_block = rc == 0 && slot.found && slot.pblk == oloc.pblk;
 		if (rc == 0)
 			rc = ext2_dir_commit(fs, newdir, ndin, &slot, newname, (size_t)nlen,
 					     sino, src.i_mode);
 	}
-	if (rc < 0) {
+	if (rc < 0 && !killed) {
 		src.i_links_count--;
 		ext2_iput(fs, sino, &src);
 		if (moves_dir && !tgt_dir) {
@@ -738,43 +800,50 @@ int ext2_rename(struct ext2_fs *fs, ext2_ino_t olddir, const char *oldname,
 		}
 		return rc;
 	}
-	/* 3. The new name is on disk before the old one goes. */
-	rc = ext2_barrier(fs);
-	if (rc < 0)
-		return rc;
-	rc = ext2_dir_find(fs, olddir, &odin, oldname, (size_t)olen, &sino, &oloc);
+	/* 3. The new name is on disk before the old one goes, unless both
+	 *    changes sit in one block and reach the disk in one write. */
+	if (rc == 0 && !same_block)
+		rc = ext2_barrier(fs);
+	if (rc == 0)
+		rc = ext2_dir_find(fs, olddir, &odin, oldname, (size_t)olen, &sino, &oloc);
 	if (rc == 0)
 		rc = ext2_dir_remove(fs, olddir, &odin, &oloc);
-	if (rc < 0)
-		return rc;
-	if (moves_dir) {
+	if (rc == 0 && moves_dir)
 		rc = ext2_dir_set_dotdot(fs, sino, &src, newdir);
-		if (rc < 0)
-			return rc;
-	}
-	rc = ext2_barrier(fs);
+	/* 4. Counts drop only once the references they held are gone on disk. */
+	if (rc == 0 && (!same_block || killed))
+		rc = ext2_barrier(fs);
 	if (rc < 0)
-		return rc;
-	/* 4. Now lower the counts that the removed references held. */
+		goto out;
+	if (killed) {
+		rc = release_inode(fs, &doomed);
+		killed = false;
+		if (rc < 0)
+			goto out;
+	}
 	if (moves_dir && odin.i_links_count > 1) {
 		odin.i_links_count--;
 		rc = ext2_iput(fs, olddir, &odin);
 		if (rc < 0)
-			return rc;
+			goto out;
+	}
+	if (tgt_dir && !moves_dir && ndin->i_links_count > 1) {
+		/* The replaced directory's ".." no longer counts in newdir (when
+		 * a directory moved in, its own ".." took that place). */
+		ndin->i_links_count--;
+		rc = ext2_iput(fs, newdir, ndin);
+		if (rc < 0)
+			goto out;
 	}
 	src.i_links_count--;
 	rc = ext2_iput(fs, sino, &src);
-	if (rc < 0 || !tino)
-		return rc;
-	if (tgt_dir) {
-		/* The replaced directory's ".." no longer counts in newdir (when
-		 * a directory moved in, its own ".." took that place). */
-		if (!moves_dir && ndin->i_links_count > 1)
-			ndin->i_links_count--;
-		rc = ext2_iput(fs, newdir, ndin);
-		if (rc < 0)
-			return rc;
-		return destroy_inode(fs, tino, &tgt);
+	if (rc == 0 && tino && !tgt_dir && tgt.i_links_count > 1) {
+		tgt.i_links_count--;
+		tgt.i_ctime = ext2_now(fs);
+		rc = ext2_iput(fs, tino, &tgt);
 	}
-	return drop_link(fs, tino, &tgt);
+out:
+	if (killed)
+		ext2_freelist_done(&doomed.fl);
+	return rc;
 }
