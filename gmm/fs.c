@@ -36,14 +36,14 @@ enum fs_kind { FSJ_SIMPLE, FSJ_LS, FSJ_PUT, FSJ_GET };
 /* What a job asked for, chosen from "op" (fs) or the command name. */
 enum fs_verb {
 	V_STAT, V_LSTAT, V_LS, V_READLINK, V_MKDIR, V_RM, V_RMDIR, V_MV, V_SYMLINK, V_STATFS,
-	V_TRUNCATE, V_PUT, V_GET, V_PREAD,
+	V_TRUNCATE, V_TOUCH, V_PUT, V_GET, V_PREAD,
 };
 
 static const struct { const char *name; enum fs_verb verb; } fs_ops[] = {
 	{ "stat", V_STAT }, { "lstat", V_LSTAT }, { "ls", V_LS }, { "readlink", V_READLINK },
 	{ "mkdir", V_MKDIR }, { "rm", V_RM }, { "unlink", V_RM }, { "rmdir", V_RMDIR },
 	{ "mv", V_MV }, { "rename", V_MV }, { "symlink", V_SYMLINK }, { "statfs", V_STATFS },
-	{ "truncate", V_TRUNCATE },
+	{ "truncate", V_TRUNCATE }, { "touch", V_TOUCH },
 };
 
 enum call_state { CALL_FREE, CALL_WAITING, CALL_READY };
@@ -431,6 +431,9 @@ static int start_simple(struct gmmd *g, struct fs_job *j, uint64_t now)
 		return call_send(g, j, k, FAB_OP_FS_STATFS, now);
 	case V_TRUNCATE:
 		return step_send(g, j, k, build_path(k, FS_O_WRONLY, 0, j->path), FAB_OP_FS_OPEN, now);
+	case V_TOUCH:
+		return step_send(g, j, k, build_path(k, FS_O_WRONLY | FS_O_CREAT, j->mode, j->path),
+				 FAB_OP_FS_OPEN, now);
 	default:
 		return -EINVAL;
 	}
@@ -505,7 +508,7 @@ static json_t *simple_done(struct gmmd *g, struct fs_job *j, struct fs_call *k, 
 			return rc ? fail_errno(g, j, rc) : NULL;
 		}
 		return ok_attr((struct fs_attr *)k->rep);
-	default:       /* stat, lstat, mkdir, symlink */
+	default:       /* stat, lstat, mkdir, symlink, touch */
 		if (k->rep_len != sizeof(struct fs_attr))
 			return fail_msg("the storage node sent a bad reply");
 		return ok_attr((struct fs_attr *)k->rep);
@@ -608,7 +611,7 @@ static json_t *ls_done(struct gmmd *g, struct fs_job *j, struct fs_call *k, uint
 	switch (j->phase) {
 	case 0:                                   /* open */
 		k->state = CALL_FREE;
-		if (rc == -ENOTDIR) {
+		if (rc == -ENOTDIR || rc == -ELOOP) {
 			/* ls of a file lists the file itself (not following a symlink). */
 			j->phase = 3;
 			rc = step_send(g, j, k, build_path(k, FS_NOFOLLOW, 0, j->path), FAB_OP_FS_STAT, now);
@@ -973,7 +976,7 @@ static enum fs_verb verb_of(const char *cmd, json_t *req, char *err, size_t errl
 		if (!strcmp(op, fs_ops[i].name))
 			return fs_ops[i].verb;
 	snprintf(err, errlen, "fs: unknown op '%.32s' (stat, lstat, ls, readlink, mkdir, rm, rmdir, "
-		 "mv, symlink, statfs, truncate)", op ? op : "");
+		 "mv, symlink, statfs, truncate, touch)", op ? op : "");
 	*ok = 0;
 	return V_STAT;
 }
@@ -994,6 +997,12 @@ static int parse_job(struct fs_job *j, const char *cmd, json_t *req, char *err, 
 	case V_SYMLINK:
 		if (!(p2 = check_path(req, "target", cmd, 0, err, errlen)))
 			return -1;
+		break;
+	case V_TOUCH:
+		v = nonneg(req, "mode", FS_DEFAULT_MODE);
+		if (v < 0 || v > 07777)
+			goto bad_mode;
+		j->mode = (uint32_t)v;
 		break;
 	case V_MKDIR:
 		j->parents = json_is_true(json_object_get(req, "parents"));

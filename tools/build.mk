@@ -5,6 +5,11 @@ tess_SRCS := tools/tess.c tools/tess_util.c tools/tess_up.c tools/tess_ctl.c too
 tess_LIBS := hnet
 tess_LDLIBS := -ljansson
 
+# Many file requests at once through gmmd (tests and benchmarks of the storage node).
+HPROGS += fs-load
+fs-load_SRCS := tools/fs_load.c
+fs-load_LDLIBS := -ljansson
+
 HPROGS += fabric-inject
 fabric-inject_SRCS := tools/fabric_inject.c
 fabric-inject_LIBS := hnet

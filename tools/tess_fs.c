@@ -589,7 +589,7 @@ static int fs_stat(const struct tess *t, const struct fsopt *fo, int n, char **a
 	return 0;
 }
 
-/* rm, rmdir, readlink: one request per path. */
+/* rm, rmdir, readlink, touch: one request per path. */
 static int fs_each(const struct tess *t, const struct fsopt *fo, int n, char **args, const char *op)
 {
 	if (!n)
@@ -669,10 +669,17 @@ static int fs_truncate(const struct tess *t, const struct fsopt *fo, int n, char
 
 	if (n != 3 || strcmp(args[0], "-s"))
 		die_usage("fs truncate: tess fs truncate -s SIZE PATH");
-	if (!strcmp(args[1], "0"))
-		size = 0;
-	else if (disk_parse_size(args[1], &size))
-		die_usage("fs truncate: bad size '%s'", args[1]);
+	{
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(args[1], &end, 10);
+		if (errno || end == args[1] || args[1][0] == '-' ||
+		    (*end && (strchr("KMG", *end) == NULL || end[1])))
+			die_usage("fs truncate: bad size '%s' (bytes, or with K, M, G)", args[1]);
+		size = v << (*end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0);
+	}
 	req = fs_req(fo, "fs", "truncate");
 	json_object_set_new(req, "path", json_string(cpath(args[2])));
 	json_object_set_new(req, "size", json_integer((json_int_t)size));
@@ -730,6 +737,7 @@ static const char fs_usage[] =
 "  put LOCAL PATH           copy a file in (PATH/ keeps the name); fsynced before it returns\n"
 "  stat PATH...  lstat PATH...  readlink PATH...\n"
 "  mkdir [-p] PATH...  rm PATH...  rmdir PATH...  mv FROM TO  ln -s TARGET PATH\n"
+"  touch PATH...            create empty files (existing ones are left alone)\n"
 "  truncate -s SIZE PATH    df\n"
 "-v prints the transfer rate of put and get. NODE: a storage node (default: the first up).\n";
 
@@ -784,7 +792,8 @@ int cmd_fs(struct tess *t, int argc, char **argv)
 		return fs_put(t, &fo, n, rest);
 	if (!strcmp(what, "stat") || !strcmp(what, "lstat"))
 		return fs_stat(t, &fo, n, rest, what[0] == 'l');
-	if (!strcmp(what, "rm") || !strcmp(what, "rmdir") || !strcmp(what, "readlink"))
+	if (!strcmp(what, "rm") || !strcmp(what, "rmdir") || !strcmp(what, "readlink") ||
+	    !strcmp(what, "touch"))
 		return fs_each(t, &fo, n, rest, what);
 	if (!strcmp(what, "mkdir"))
 		return fs_mkdir(t, &fo, n, rest);
