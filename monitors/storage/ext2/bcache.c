@@ -26,6 +26,28 @@ static void lru_push_head(struct bcache *bc, struct bbuf *b)
 	bc->lru.next = b;
 }
 
+static void dirty_add(struct bcache *bc, struct bbuf *b, unsigned cls)
+{
+	struct bbuf *head = &bc->dirty[cls];
+
+	b->dirty = true;
+	b->cls = (uint8_t)cls;
+	b->dnext = head->dnext;
+	b->dprev = head;
+	head->dnext->dprev = b;
+	head->dnext = b;
+	bc->ndirty[cls]++;
+}
+
+static void dirty_del(struct bcache *bc, struct bbuf *b)
+{
+	b->dprev->dnext = b->dnext;
+	b->dnext->dprev = b->dprev;
+	b->dnext = b->dprev = NULL;
+	b->dirty = false;
+	bc->ndirty[b->cls]--;
+}
+
 static void lru_push_tail(struct bcache *bc, struct bbuf *b)
 {
 	b->prev = bc->lru.prev;
@@ -57,6 +79,8 @@ int bcache_init(struct bcache *bc, const struct ext2_blkdev_ops *ops, void *ctx,
 		return -ENOMEM;
 	}
 	bc->lru.next = bc->lru.prev = &bc->lru;
+	for (unsigned c = 0; c < BC_NCLASSES; c++)
+		bc->dirty[c].dnext = bc->dirty[c].dprev = &bc->dirty[c];
 	return 0;
 }
 
@@ -101,8 +125,7 @@ static int dev_write(struct bcache *bc, struct bbuf *b)
 		return rc > -4096 ? rc : -EIO;
 	}
 	bc->stats->blocks_written++;
-	b->dirty = false;
-	bc->ndirty[b->cls]--;
+	dirty_del(bc, b);
 	return 0;
 }
 
@@ -110,17 +133,12 @@ static int dev_write(struct bcache *bc, struct bbuf *b)
 static int writeback_below(struct bcache *bc, unsigned cls)
 {
 	for (unsigned c = 0; c < cls; c++) {
-		if (!bc->ndirty[c])
-			continue;
-		for (uint32_t i = 0; i < bc->used && bc->ndirty[c]; i++) {
-			struct bbuf *b = &bc->bufs[i];
+		/* Oldest first: the list is pushed at the head. */
+		while (bc->dirty[c].dprev != &bc->dirty[c]) {
+			int rc = dev_write(bc, bc->dirty[c].dprev);
 
-			if (b->valid && b->dirty && b->cls == c) {
-				int rc = dev_write(bc, b);
-
-				if (rc < 0)
-					return rc;
-			}
+			if (rc < 0)
+				return rc;
 		}
 	}
 	return 0;
@@ -130,12 +148,8 @@ int bcache_write_now(struct bcache *bc, struct bbuf *b)
 {
 	int rc;
 
-	if (!b->dirty) {
-		/* A block written for the first time may be clean-but-new. */
-		b->cls = BC_DATA;
-		b->dirty = true;
-		bc->ndirty[BC_DATA]++;
-	}
+	if (!b->dirty)
+		dirty_add(bc, b, BC_DATA); /* e.g. a new block, clean but unwritten */
 	rc = writeback_below(bc, b->cls);
 	if (rc < 0)
 		return rc;
@@ -259,11 +273,9 @@ void bcache_dirty(struct bcache *bc, struct bbuf *b, enum bcache_class cls)
 	if (b->dirty) {
 		if (b->cls == cls)
 			return;
-		bc->ndirty[b->cls]--;
+		dirty_del(bc, b);
 	}
-	b->dirty = true;
-	b->cls = (uint8_t)cls;
-	bc->ndirty[cls]++;
+	dirty_add(bc, b, cls);
 }
 
 void bcache_forget(struct bcache *bc, uint32_t blk)
@@ -272,10 +284,8 @@ void bcache_forget(struct bcache *bc, uint32_t blk)
 
 	if (!b || b->refs)
 		return;
-	if (b->dirty) {
-		b->dirty = false;
-		bc->ndirty[b->cls]--;
-	}
+	if (b->dirty)
+		dirty_del(bc, b);
 	hash_remove(bc, b);
 	b->valid = false;
 	/* Move to the LRU tail so it is reused first. */

@@ -32,6 +32,7 @@ struct bbuf {
 	uint8_t cls;          /* write-order class while dirty */
 	struct bbuf *hnext;   /* hash chain */
 	struct bbuf *prev, *next; /* LRU list, most recent at head */
+	struct bbuf *dprev, *dnext; /* dirty list of its class */
 };
 
 struct bcache {
@@ -40,6 +41,7 @@ struct bcache {
 	uint32_t block_size, spb; /* bytes and sectors per block */
 	uint32_t capacity, used;
 	uint32_t ndirty[BC_NCLASSES];
+	struct bbuf dirty[BC_NCLASSES]; /* sentinels of the per-class dirty lists */
 	struct bbuf *bufs;        /* capacity entries */
 	struct bbuf **hash;
 	uint32_t hmask;

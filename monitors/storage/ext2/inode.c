@@ -69,9 +69,14 @@ int ext2_iget(struct ext2_fs *fs, ext2_ino_t ino, struct ext2_inode *in)
 		return ext2_corrupt(fs, "inode %u: bad mode %x", ino, in->i_mode, 0);
 	if (in->i_flags & (EXT2_EXTENTS_FL | EXT2_INLINE_DATA_FL))
 		return ext2_corrupt(fs, "inode %u: unsupported flags %x", ino, in->i_flags, 0);
-	if (EXT2_S_ISDIR(in->i_mode) && (in->i_size & (fs->block_size - 1)))
-		return ext2_corrupt(fs, "directory %u: size %u not a multiple of the block size",
-				    ino, in->i_size, 0);
+	if (in->i_blocks / fs->spb > fs->blocks_count)
+		return ext2_corrupt(fs, "inode %u: %u blocks in a smaller fs", ino,
+				    in->i_blocks / fs->spb, 0);
+	/* Directories have no holes: their size is bounded by their blocks,
+	 * which bounds every walk over a damaged one. */
+	if (EXT2_S_ISDIR(in->i_mode) && ((in->i_size & (fs->block_size - 1)) ||
+					 in->i_size / fs->block_size > in->i_blocks / fs->spb))
+		return ext2_corrupt(fs, "directory %u: bad size %u", ino, in->i_size, 0);
 	if (EXT2_S_ISREG(in->i_mode) && ext2_isize(in) > fs->max_file_size)
 		return ext2_corrupt(fs, "inode %u: size %u too large", ino, ext2_isize(in), 0);
 	if (EXT2_S_ISLNK(in->i_mode) &&

@@ -3,24 +3,36 @@
  * feature policy, write-back of the superblock and descriptors, sync,
  * statfs, counters and the library's log formatter.
  *
- * Crash-safety (the write-order guarantee; see also docs/):
+ * Crash safety. The guarantee: after a crash at any moment (kill -9 of the
+ * storage node: every write the device completed is on disk, nothing
+ * else), e2fsck -p repairs the file system without asking, and everything
+ * written before a completed fsync/sync reads back intact. The only
+ * exception is a directory renamed into a different directory block
+ * (normally: into another directory): a crash inside that rename can leave
+ * the directory with two names, which needs e2fsck -y.
+ * What e2fsck -p may find: blocks and inodes marked in use that nothing
+ * references, free counts in descriptors and superblock that are stale,
+ * link counts one too high (never too low), sizes or i_blocks behind the
+ * blocks mapped, and entries naming deleted inodes (an interrupted create
+ * or unlink: the name is dropped).
+ * How:
  *  - Dirty blocks are written in class order (bcache.h): file data, then
  *    bitmaps, then indirect blocks, then inodes, then directories, then
- *    descriptors and superblock. So when a pointer reaches the disk, what
- *    it points at is already there: a new inode is on disk before the
- *    directory entry naming it, its bitmap bit before the inode, data
- *    before the indirect block or inode that maps it.
- *  - New indirect and directory blocks are written (zeroed/initialised)
- *    the moment they are allocated, before anything can point at them.
- *  - Freeing goes the other way, with ordering points (ext2_barrier) in
- *    between: the directory entry is removed and written, then the inode's
- *    pointers are cleared and written, and only then are blocks and the
- *    inode released in the bitmaps.
- *  A crash at any moment thus leaves at worst blocks or inodes marked in
- *  use that nothing references, stale free counts in the descriptors and
- *  superblock, or (between the two halves of a rename) a link count one
- *  too high; e2fsck -p repairs all of these. fsync/sync make everything
- *  written so far durable (ops->flush).
+ *    descriptors and superblock. When a pointer reaches the disk, what it
+ *    points at is there already: bitmap bit before inode, inode before the
+ *    entry naming it, data before the indirect block or inode mapping it.
+ *  - New indirect and directory blocks are written zeroed/initialised the
+ *    moment they are allocated, before anything can point at them.
+ *  - A new inode is written "deleted" (no links, dtime set) until its entry
+ *    is on disk (an ordering point, ext2_barrier), then made live: e2fsck -p
+ *    clears an unattached inode only when it looks deleted or empty.
+ *  - Deleting marks the inode deleted in the same write-back as the entry's
+ *    removal, which puts the inode on disk first, and frees its blocks and
+ *    bitmap bit only after an ordering point. Link counts drop only after the entry is gone on disk
+ *    and rise before a new entry is written.
+ *  - Renames write the new name, then (ordering point) remove the old one,
+ *    unless both are in one block and go to disk in one write.
+ * fsync/sync write the whole cache in order, then flush the device.
  */
 #include <stdlib.h>
 #include <string.h>
