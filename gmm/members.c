@@ -282,7 +282,9 @@ void members_check(struct gmmd *g, uint64_t now)
 		uint64_t ago;
 		char detail[64];
 
-		if (!m->known || strcmp(m->row.state, "up") != 0 || now - m->last_seen_ns <= limit)
+		/* now may predate a frame received in the same loop pass: not "ago" at all. */
+		if (!m->known || strcmp(m->row.state, "up") != 0 || m->last_seen_ns >= now ||
+		    now - m->last_seen_ns <= limit)
 			continue;
 		ago = (now - m->last_seen_ns) / MS;
 		snprintf(detail, sizeof(detail), "{\"last_seen_ms_ago\":%llu}", (unsigned long long)ago);
