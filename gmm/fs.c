@@ -94,6 +94,11 @@ struct fs_job {
 	uint64_t started_ns;
 };
 
+/* What `tess status --json` shows under "fs". */
+static struct {
+	uint64_t jobs, active, errors, bytes_in, bytes_out, cut;
+} fsn;
+
 static int rpc_ready;
 static uint8_t node_inflight[FAB_NODE_MAX + 1];
 static uint8_t node_jobs[FAB_NODE_MAX + 1];
@@ -724,6 +729,7 @@ static int put_fill(struct gmmd *g, struct fs_job *j, uint64_t now)
 		control_consume(j->c, n);
 		j->taken += n;
 		j->issued += n;
+		fsn.bytes_in += n;
 	}
 	return 0;
 }
@@ -870,6 +876,7 @@ static int get_emit(struct fs_job *j)
 		}
 		if (k->rep_len && control_send_raw(j->c, k->rep, k->rep_len) < 0)
 			return -1;
+		fsn.bytes_out += k->rep_len;
 		k->state = CALL_FREE;
 		j->seq_emit++;
 	}
@@ -1130,6 +1137,8 @@ json_t *fs_start(struct gmmd *g, struct ctl_client *c, const char *cmd, json_t *
 	}
 	node_jobs[j->node]++;
 	j->counted = 1;
+	fsn.jobs++;
+	fsn.active++;
 	switch (j->kind) {
 	case FSJ_SIMPLE:
 		rc = start_simple(g, j, now);
@@ -1228,6 +1237,7 @@ int fs_advance(struct gmmd *g, struct fs_job *j, uint64_t now)
 				r = ls_reply(j, 1);
 		} else if (j->kind == FSJ_GET && j->phase == 1) {
 			if (get_emit(j) < 0) {
+				fsn.cut++;
 				control_abort(j->c);
 				return 1;
 			}
@@ -1247,6 +1257,8 @@ int fs_advance(struct gmmd *g, struct fs_job *j, uint64_t now)
 	}
 	if (!r)
 		return 0;
+	if (!json_is_true(json_object_get(r, "ok")))
+		fsn.errors++;
 	control_reply(j->c, r);
 	if (j->kind == FSJ_PUT) {
 		for (unsigned i = 0; i < j->ncall; i++)
@@ -1286,10 +1298,24 @@ void fs_free(struct gmmd *g, struct fs_job *j)
 		call_end(g, j, &j->call[i]);
 	if (j->counted && node_jobs[j->node])
 		node_jobs[j->node]--;
+	if (j->counted && fsn.active)
+		fsn.active--;
 	json_decref(j->entries);
 	free(j->call);
 	free(j->offs);
 	free(j->path);
 	free(j->path2);
 	free(j);
+}
+
+json_t *fs_status_json(struct gmmd *g)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I}",
+			 "jobs", (json_int_t)fsn.jobs, "active", (json_int_t)fsn.active,
+			 "errors", (json_int_t)fsn.errors, "bytes_in", (json_int_t)fsn.bytes_in,
+			 "bytes_out", (json_int_t)fsn.bytes_out, "streams_cut", (json_int_t)fsn.cut,
+			 "rpcs_in_flight", rpc_ready ? (int)rpc_in_flight(&g->rpc_fs) : 0,
+			 "rpc_calls", (json_int_t)g->rpc_fs.n.calls,
+			 "rpc_retries", (json_int_t)g->rpc_fs.n.retries,
+			 "rpc_timeouts", (json_int_t)g->rpc_fs.n.timeouts);
 }

@@ -139,6 +139,8 @@ int fs_advance(struct gmmd *g, struct fs_job *j, uint64_t now);
 int fs_wants_input(const struct fs_job *j);
 uint64_t fs_deadline(const struct gmmd *g, const struct fs_job *j);
 void fs_free(struct gmmd *g, struct fs_job *j);
+/* Counters for the status reply: jobs, bytes each way, RPCs in flight. */
+json_t *fs_status_json(struct gmmd *g);
 
 /* ---- control socket (control.c) ----------------------------------------------- */
 
