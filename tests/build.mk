@@ -55,3 +55,17 @@ UNIT_TESTS += test_ext2
 test_ext2_SRCS := tests/unit/test_ext2.c $(EXT2_LIB_SRCS)
 test_ext2_CFLAGS := $(KUNIT_CFLAGS)
 test_ext2_LDLIBS := $(KUNIT_LDLIBS)
+
+# monitors/process/elf.c: ELF load planning, on real host binaries of all four
+# kinds (busybox-static, musl-gcc -static, gcc -static-pie, /bin/ls,
+# gcc -no-pie; needs musl-tools) checked against readelf, and corrupt inputs
+UNIT_TESTS += test_elf
+test_elf_SRCS := tests/unit/test_elf.c monitors/process/elf.c
+test_elf_CFLAGS := $(KUNIT_CFLAGS)
+test_elf_LDLIBS := $(KUNIT_LDLIBS)
+
+# monitors/process/ustack.c: the initial user stack (argv, envp, auxv)
+UNIT_TESTS += test_ustack
+test_ustack_SRCS := tests/unit/test_ustack.c monitors/process/ustack.c
+test_ustack_CFLAGS := $(KUNIT_CFLAGS)
+test_ustack_LDLIBS := $(KUNIT_LDLIBS)

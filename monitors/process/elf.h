@@ -61,7 +61,6 @@ enum elf_reject {
 	ELF_E_NOT_ELF,       /* no \177ELF magic */
 	ELF_E_CLASS,         /* not ELFCLASS64 */
 	ELF_E_DATA,          /* not little-endian */
-	ELF_E_VERSION,       /* EI_VERSION / e_version not 1 */
 	ELF_E_TYPE,          /* neither ET_EXEC nor ET_DYN */
 	ELF_E_MACHINE,       /* not EM_X86_64 */
 	ELF_E_PHENTSIZE,     /* e_phentsize != 56 */

@@ -124,6 +124,8 @@ int ustack_build(uint64_t top, const char *const *argv, size_t argc,
 	if (platform_len > 64)
 		return -EINVAL;
 
+	if (argc > limit / WORD || envc > limit / WORD - argc)
+		return -E2BIG;
 	err = strings_size(argv, argc, limit, &strs);
 	if (!err)
 		err = strings_size(envp, envc, limit, &strs);
@@ -134,8 +136,6 @@ int ustack_build(uint64_t top, const char *const *argv, size_t argc,
 	}
 	if (err)
 		return err;
-	if (argc > limit / WORD || envc > limit / WORD - argc)
-		return -E2BIG;
 
 	/* Distances below top, each step checked against limit (Linux order):
 	 * guard word, execfn, env strings, arg strings | platform, random |
