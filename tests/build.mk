@@ -69,3 +69,10 @@ UNIT_TESTS += test_ustack
 test_ustack_SRCS := tests/unit/test_ustack.c monitors/process/ustack.c
 test_ustack_CFLAGS := $(KUNIT_CFLAGS)
 test_ustack_LDLIBS := $(KUNIT_LDLIBS)
+
+# kernel/vmspace.c: address-space regions with Linux's mmap rules, and a
+# seeded random sequence checked against a page-by-page model
+UNIT_TESTS += test_vmspace
+test_vmspace_SRCS := tests/unit/test_vmspace.c kernel/vmspace.c
+test_vmspace_CFLAGS := $(KUNIT_CFLAGS)
+test_vmspace_LDLIBS := $(KUNIT_LDLIBS)
