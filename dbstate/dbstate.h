@@ -67,4 +67,54 @@ int dbstate_event_append(struct dbstate *s, int node_id, const char *kind, const
 /* Current UTC time as ISO 8601 with milliseconds. */
 void dbstate_now_iso(char ts[DBS_TS_LEN]);
 
+/* ---- memory pools and vNodes (vnodes.c) ------------------------------------------- */
+
+/*
+ * A memory node's pool row is written with its join, in the same transaction
+ * (capacity = mem_bytes; a new boot starts with used_bytes 0). This records
+ * what a memory node reports as in use.
+ */
+int dbstate_pool_set_used(struct dbstate *s, int node, uint64_t used);
+
+/* Where a new vNode runs. */
+struct dbs_placement {
+	int      want_pnode;           /* in: 0 = the least loaded up process node */
+	uint32_t vnode;                /* out: the new vNode's id */
+	int      pnode, mnode, snode;  /* out */
+	char     why[96];              /* out, with -EAGAIN: "no memory node is up", ... */
+};
+
+/*
+ * One transaction: pick the process node (want_pnode, else the up one with
+ * the fewest live vNodes), the home memory node (up, most free pool capacity,
+ * then fewest homed vNodes) and the storage node (first up), insert the vnodes
+ * row ('starting'), append 'vnode-start'. argv_json is a JSON array text.
+ * -EAGAIN with pl->why when a node of some role is missing.
+ */
+int dbstate_vnode_create(struct dbstate *s, const char *argv_json, uint64_t excache_bytes,
+			 struct dbs_placement *pl);
+/* starting -> running; the first process's row; event 'vnode-running'. */
+int dbstate_vnode_running(struct dbstate *s, uint32_t vnode, uint32_t pid, const char *comm);
+/*
+ * A live vNode ended: 'exited' with its wait status (and the ExCache size it
+ * had, 0 = keep the row's) or 'failed'; its processes end too; event
+ * 'vnode-exit' / 'vnode-failed' with detail (JSON object text). -ENOENT if the
+ * vNode is unknown or already ended.
+ */
+int dbstate_vnode_exited(struct dbstate *s, uint32_t vnode, int wait_status,
+			 uint64_t excache_bytes, const char *detail);
+int dbstate_vnode_failed(struct dbstate *s, uint32_t vnode, const char *detail);
+/* Every live vNode -> failed with reason (gmmd restarted: nobody relays them). Returns how many. */
+int dbstate_vnode_fail_live(struct dbstate *s, const char *reason);
+
+struct dbs_vnode {
+	uint32_t id;
+	int      pnode, mnode, snode;
+	char     state[16];            /* starting | running | exited | failed */
+	uint64_t excache_bytes;
+	int      exited;               /* wait_status is set */
+	int      wait_status;
+};
+int dbstate_vnode_get(struct dbstate *s, uint32_t vnode, struct dbs_vnode *out);
+
 #endif

@@ -76,6 +76,8 @@ int dbstate_node_write(struct dbstate *s, const struct dbs_node *n,
 	if (rc < 0)
 		return rc;
 	rc = upsert_node(s, n);
+	if (rc == 0 && strcmp(n->role, "memory") == 0)
+		rc = dbs_pool_sync(s, n->id, n->mem_bytes, strcmp(kind, "up") != 0);
 	if (rc == 0)
 		rc = dbs_event_insert(s, n->id, kind, detail);
 	if (rc < 0) {

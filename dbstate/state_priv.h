@@ -21,4 +21,7 @@ void dbs_rollback(struct dbstate *s);
 /* Append an event inside the open transaction. */
 int dbs_event_insert(struct dbstate *s, int node_id, const char *kind, const char *detail);
 
+/* Inside a node's join transaction: its pool row (fresh = a new boot: used_bytes 0). */
+int dbs_pool_sync(struct dbstate *s, int node, uint64_t capacity, int fresh);
+
 #endif
