@@ -6,6 +6,12 @@ test_dbstate_SRCS := tests/unit/test_dbstate.c
 test_dbstate_LIBS := dbstate
 test_dbstate_LDLIBS := -lcmocka -lsqlite3 -ljansson
 
+# dbstate: memory pools, vNode placement and life, the 002 migration
+UNIT_TESTS += test_dbstate_vnodes
+test_dbstate_vnodes_SRCS := tests/unit/test_dbstate_vnodes.c
+test_dbstate_vnodes_LIBS := dbstate
+test_dbstate_vnodes_LDLIBS := -lcmocka -lsqlite3 -ljansson
+
 # the fabric hub's learning/forwarding table
 UNIT_TESTS += test_hub
 test_hub_SRCS := tests/unit/test_hub.c net/hub_table.c
@@ -58,9 +64,10 @@ test_ext2_LDLIBS := $(KUNIT_LDLIBS)
 
 # monitors/process/elf.c: ELF load planning, on real host binaries of all four
 # kinds (busybox-static, musl-gcc -static, gcc -static-pie, /bin/ls,
-# gcc -no-pie; needs musl-tools) checked against readelf, and corrupt inputs
+# gcc -no-pie; needs musl-tools) checked against readelf, corrupt inputs, and
+# each kind run on the host as loaded by the plan with a ustack.c stack
 UNIT_TESTS += test_elf
-test_elf_SRCS := tests/unit/test_elf.c monitors/process/elf.c
+test_elf_SRCS := tests/unit/test_elf.c monitors/process/elf.c monitors/process/ustack.c
 test_elf_CFLAGS := $(KUNIT_CFLAGS)
 test_elf_LDLIBS := $(KUNIT_LDLIBS)
 

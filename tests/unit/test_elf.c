@@ -17,10 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "monitors/process/elf.h"
+#include "monitors/process/ustack.h"
 
 #define PAGE 0x1000ull
 static uint64_t pdown(uint64_t a) { return a & ~(PAGE - 1); }
@@ -921,6 +924,146 @@ static void test_random_flips(void **state)
 	free(p);
 }
 
+/* ---- the plan and the stack, executed ------------------------------------------- */
+
+/*
+ * The strongest check of both the plan and monitors/process/ustack.c: in a
+ * forked child, create the regions exactly as the plan says (fresh zeroed
+ * memory, file bytes copied in, protections applied), load the interpreter
+ * the same way, build the initial stack, and jump to the entry with rsp
+ * and rdx = 0 as the kernel will. Real libc start-up code (glibc static,
+ * glibc static-pie, musl, ld.so) then runs on our auxv; the parent checks
+ * the program's output and exit status.
+ */
+static void load_plan(int fd, const struct elf_plan *p)
+{
+	for (unsigned i = 0; i < p->nseg; i++) {
+		const struct elf_segment *s = &p->seg[i];
+		if (s->start < s->end &&
+		    mmap((void *)s->start, s->end - s->start, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != (void *)s->start)
+			_exit(101);
+	}
+	for (unsigned i = 0; i < p->nseg; i++) {
+		const struct elf_segment *s = &p->seg[i];
+		if (pread(fd, (void *)s->vaddr, s->file_len, (off_t)s->file_off) != (ssize_t)s->file_len)
+			_exit(102);
+		memset((void *)s->zero_start, 0, s->zero_end - s->zero_start);
+	}
+	for (unsigned i = 0; i < p->nseg; i++) {
+		const struct elf_segment *s = &p->seg[i];
+		if (s->start < s->end && mprotect((void *)s->start, s->end - s->start, (int)s->prot))
+			_exit(103);
+	}
+}
+
+static int open_plan(const char *path, uint64_t base, struct elf_plan *p)
+{
+	struct file_src fs = { 0 };
+	struct stat st;
+	struct elf_source src;
+
+	fs.fd = open(path, O_RDONLY);
+	if (fs.fd < 0 || fstat(fs.fd, &st))
+		_exit(104);
+	src = (struct elf_source){ file_read, &fs, (uint64_t)st.st_size };
+	if (elf_plan_load(&src, base, p))
+		_exit(105);
+	return fs.fd;
+}
+
+static __attribute__((noreturn)) void exec_child(const char *path, uint64_t base,
+						 const char *const *argv, size_t argc)
+{
+	static struct elf_plan exe, interp;
+	static const char *const envp[] = { "PATH=/bin:/usr/bin", "LC_ALL=C" };
+	static const uint8_t random16[16] = "0123456789abcdef";
+	struct ustack_aux aux = { 0 };
+	struct ustack_image st;
+	uint64_t entry, stack_lo = 0x3f0000000000ull, stack_size = 1u << 20, top;
+	int fd = open_plan(path, base, &exe);
+
+	load_plan(fd, &exe);
+	close(fd);
+	entry = exe.entry;
+	if (exe.has_interp) {
+		fd = open_plan(exe.interp, 0x310000000000ull, &interp);
+		load_plan(fd, &interp);
+		close(fd);
+		entry = interp.entry;
+		aux.base = interp.bias;
+	}
+	if (mmap((void *)stack_lo, stack_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != (void *)stack_lo)
+		_exit(106);
+	top = stack_lo + stack_size;
+	aux.phdr = exe.phdr;
+	aux.phent = exe.phent;
+	aux.phnum = exe.phnum;
+	aux.entry = exe.entry;
+	aux.uid = aux.euid = getuid();
+	aux.gid = aux.egid = getgid();
+	aux.random = random16;
+	aux.execfn = path;
+	if (ustack_build(top, argv, argc, envp, 2, &aux, USTACK_DEFAULT_LIMIT, &st))
+		_exit(107);
+	memcpy((void *)st.rsp, st.buf, st.size);
+	__asm__ volatile("mov %0, %%rsp\n\txor %%edx, %%edx\n\tjmp *%1"
+			 : : "r"(st.rsp), "r"(entry) : "memory");
+	__builtin_unreachable();
+}
+
+/* Run path as loaded by the plan; return its exit status, output in out. */
+static int run_loaded(const char *path, uint64_t base, const char *const *argv, size_t argc,
+		      char *out, size_t outlen)
+{
+	int pfd[2], status;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe(pfd), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		close(pfd[1]);
+		exec_child(path, base, argv, argc);
+	}
+	close(pfd[1]);
+	while (got + 1 < outlen && (n = read(pfd[0], out + got, outlen - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status))
+		fail_msg("%s killed by signal %d; output: %s", path, WTERMSIG(status), out);
+	return WEXITSTATUS(status);
+}
+
+static void test_exec_on_host(void **state)
+{
+	char out[4096], dir[160];
+	const char *bb[] = { "busybox", "sh", "-c", "echo \"$0|$1|$PATH\"; exit 7", "arg0", "arg1" };
+	const char *hello[] = { "hello", "x" };
+	const char *ls[] = { "ls", "-1", dir };
+
+	assert_int_equal(run_loaded("/bin/busybox", 0, bb, 6, out, sizeof(out)), 7);
+	assert_string_equal(out, "arg0|arg1|/bin:/usr/bin\n");
+	assert_int_equal(run_loaded(musl_static, 0, hello, 2, out, sizeof(out)), 0);
+	assert_string_equal(out, "hi 42\n");
+	assert_int_equal(run_loaded(glibc_static_pie, 0x320000000000ull, hello, 2, out, sizeof(out)), 0);
+	assert_string_equal(out, "hi 42\n");
+	assert_int_equal(run_loaded(nopie_dyn, 0, hello, 2, out, sizeof(out)), 0);
+	assert_string_equal(out, "hi 42\n");
+	snprintf(dir, sizeof(dir), "%s", tmpdir);
+	assert_int_equal(run_loaded("/bin/ls", 0x330000000000ull, ls, 3, out, sizeof(out)), 0);
+	assert_string_equal(out, "cc.log\nhello.c\nmusl-static\nnopie-dyn\nstatic-pie\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -944,6 +1087,7 @@ int main(void)
 		cmocka_unit_test(test_reject_names),
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_random_flips),
+		cmocka_unit_test(test_exec_on_host),
 	};
 	return cmocka_run_group_tests_name("elf", tests, setup_programs, teardown_programs);
 }
