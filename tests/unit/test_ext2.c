@@ -118,6 +118,7 @@ struct cfg {
 	unsigned size_kb;
 	unsigned inodes;   /* 0: mke2fs default */
 	unsigned cache;    /* 0: default */
+	const char *extra; /* more mke2fs options */
 };
 
 static void write_file(const char *path, const void *data, size_t len)
@@ -215,13 +216,16 @@ static int setup_cfg(void **state, const struct cfg *c)
 	snprintf(im->root, sizeof(im->root), "%s/root", im->dir);
 	snprintf(im->path, sizeof(im->path), "%s/img", im->dir);
 	populate(im->root);
-	snprintf(cmd, sizeof(cmd),
-		 "mke2fs -q -F -t ext2 -b %u %s%u -d %s %s %u >/dev/null 2>&1",
-		 c->bs, c->inodes ? "-N " : "", c->inodes ? c->inodes : 0, im->root, im->path,
-		 c->size_kb / (c->bs / 1024));
-	if (!c->inodes) /* no "-N 0" */
-		snprintf(cmd, sizeof(cmd), "mke2fs -q -F -t ext2 -b %u -d %s %s %u >/dev/null 2>&1",
-			 c->bs, im->root, im->path, c->size_kb / (c->bs / 1024));
+	{
+		char n[32] = "";
+
+		if (c->inodes)
+			snprintf(n, sizeof(n), "-N %u", c->inodes);
+		snprintf(cmd, sizeof(cmd),
+			 "mke2fs -q -F -t ext2 -b %u %s %s -d %s %s %u >/dev/null 2>&1",
+			 c->bs, n, c->extra ? c->extra : "", im->root, im->path,
+			 c->size_kb / (c->bs / 1024));
+	}
 	run_ok(cmd);
 	im->fd = open(im->path, O_RDWR);
 	assert_true(im->fd >= 0);
@@ -262,8 +266,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const struct cfg cfg1k = { 1024, 8192, 0, 0 };
-static const struct cfg cfg4k = { 4096, 16384, 0, 0 };
+static const struct cfg cfg1k = { 1024, 8192, 0, 0, NULL };
+static const struct cfg cfg4k = { 4096, 16384, 0, 0, NULL };
 
 static int setup(void **state)
 {
@@ -331,10 +335,14 @@ static int list_cb(void *arg, const char *name, uint32_t namelen, ext2_ino_t ino
 	return 0;
 }
 
+/* entry is "name:dtype"; without the filetype feature dtype is 0. */
 static bool listed(const struct listing *l, const char *entry)
 {
+	char unknown[80];
+
+	snprintf(unknown, sizeof(unknown), "%.*s:0", (int)(strchr(entry, ':') - entry), entry);
 	for (unsigned i = 0; i < l->n && i < 64; i++)
-		if (strcmp(l->names[i], entry) == 0)
+		if (strcmp(l->names[i], entry) == 0 || strcmp(l->names[i], unknown) == 0)
 			return true;
 	return false;
 }
@@ -1533,14 +1541,49 @@ static void test_corrupt_indirect(void **state)
 	assert_int_equal(ext2_unlink(im->fs, EXT2_ROOT_INO, "big.bin"), 0);
 }
 
+/* ---- tests: extended-attribute blocks --------------------------------------------------- */
+
+static void test_xattr_blocks(void **state)
+{
+	struct img *im = *state;
+	struct ext2_statfs sf0, sf1;
+	struct ext2_stat st;
+	char cmd[512], val[800];
+
+	unmount_for_poke(im);
+	im->skip_fsck = false;
+	memset(val, 'v', sizeof(val) - 1);
+	val[sizeof(val) - 1] = '\0';
+	snprintf(cmd, sizeof(cmd), "%s/val", im->dir);
+	write_file(cmd, val, strlen(val));
+	/* values too large for the inode go to an attribute block */
+	snprintf(cmd, sizeof(cmd), "debugfs -w -R 'ea_set -f %s/val /hello.txt user.big' %s "
+		 ">/dev/null 2>&1 && debugfs -w -R 'ea_set -f %s/val /empty user.big' %s "
+		 ">/dev/null 2>&1", im->dir, im->path, im->dir, im->path);
+	run_ok(cmd);
+	assert_int_equal(do_mount(im, 0, 0), 0);
+	assert_int_equal(ext2_stat(im->fs, lookup(im, "hello.txt"), &st), 0);
+	assert_int_equal(st.blocks, 2 * (im->bs / 512));
+	assert_int_equal(ext2_statfs(im->fs, &sf0), 0);
+	assert_int_equal(ext2_unlink(im->fs, EXT2_ROOT_INO, "hello.txt"), 0);
+	assert_int_equal(ext2_rmdir(im->fs, EXT2_ROOT_INO, "empty"), 0);
+	assert_int_equal(ext2_statfs(im->fs, &sf1), 0);
+	assert_int_equal(sf1.bfree, sf0.bfree + 4);
+}
+
 /* ---- main ------------------------------------------------------------------------------- */
 
-static const struct cfg cfg1k_big = { 1024, 32768, 0, 0 };
-static const struct cfg cfg4k_big = { 4096, 32768, 0, 0 };
-static const struct cfg cfg1k_dir = { 1024, 16384, 12000, 0 };
-static const struct cfg cfg4k_dir = { 4096, 16384, 12000, 0 };
-static const struct cfg cfg1k_small = { 1024, 1024, 0, 0 };
-static const struct cfg cfg4k_small = { 4096, 2048, 0, 0 };
+static const struct cfg cfg1k_big = { 1024, 32768, 0, 0, NULL };
+static const struct cfg cfg4k_big = { 4096, 32768, 0, 0, NULL };
+static const struct cfg cfg1k_dir = { 1024, 16384, 12000, 0, NULL };
+static const struct cfg cfg4k_dir = { 4096, 16384, 12000, 0, NULL };
+static const struct cfg cfg1k_small = { 1024, 1024, 0, 0, NULL };
+static const struct cfg cfg4k_small = { 4096, 2048, 0, 0, NULL };
+static const struct cfg cfg2k = { 2048, 8192, 0, 0, NULL };
+static const struct cfg cfg1k_rev0 = { 1024, 8192, 0, 0, "-r 0" };
+/* no filetype in entries, 128-byte inodes, no sparse superblocks */
+static const struct cfg cfg1k_plain = { 1024, 8192, 0, 0,
+	"-O ^filetype,^sparse_super,^dir_index,^resize_inode -I 128" };
 
 #define BOTH(f) \
 	cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, (void *)&cfg1k), \
@@ -1575,6 +1618,18 @@ int main(void)
 		BOTH(test_corrupt_inode),
 		BOTH(test_corrupt_dir_block),
 		BOTH(test_corrupt_indirect),
+		BOTH(test_xattr_blocks),
+		WITH(test_read_image, cfg2k),
+		WITH(test_truncate, cfg2k),
+		WITH(test_rename, cfg2k),
+		WITH(test_read_image, cfg1k_rev0),
+		WITH(test_rename, cfg1k_rev0),
+		WITH(test_small_cache, cfg1k_rev0),
+		WITH(test_mkdir_rmdir, cfg1k_rev0),
+		WITH(test_read_image, cfg1k_plain),
+		WITH(test_small_cache, cfg1k_plain),
+		WITH(test_symlinks, cfg1k_plain),
+		WITH(test_crash_points, cfg1k_plain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
