@@ -59,6 +59,33 @@ static int parse_uint(const char *s, size_t n, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* A size: decimal bytes with an optional K, M or G suffix (binary units), at most max. */
+static int parse_size(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0, unit = 1;
+	size_t digits = n;
+
+	if (n && (s[n - 1] == 'K' || s[n - 1] == 'k'))
+		unit = 1ull << 10;
+	else if (n && (s[n - 1] == 'M' || s[n - 1] == 'm'))
+		unit = 1ull << 20;
+	else if (n && (s[n - 1] == 'G' || s[n - 1] == 'g'))
+		unit = 1ull << 30;
+	if (unit > 1)
+		digits--;
+	if (digits == 0 || digits > 13)
+		return -1;
+	for (size_t i = 0; i < digits; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > max / unit)
+		return -1;
+	*out = v * unit;
+	return 0;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -146,6 +173,14 @@ static int set_key(struct node_config *cfg, const char *k, size_t kn, const char
 	if (match(k, kn, "gmm")) {
 		if (parse_mac(v, vn, cfg->gmm_mac))
 			return fail(err, errlen, "gmm must be a MAC like 52:54:00:fa:00:00, not '", v, vn);
+		return 0;
+	}
+	if (match(k, kn, "excache")) {
+		if (parse_size(v, vn, CMDLINE_EXCACHE_MAX, &num) || num < CMDLINE_EXCACHE_MIN ||
+		    num % 4096)
+			return fail(err, errlen, "excache must be a size from 64K to 1024G in whole 4K pages "
+				    "(e.g. 16M), not '", v, vn);
+		cfg->excache_bytes = num;
 		return 0;
 	}
 	return fail(err, errlen, "unknown key '", k, kn);

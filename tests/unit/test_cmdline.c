@@ -88,6 +88,36 @@ static void test_node_values(void **state)
 	assert_int_equal(c.node_id, FAB_NODE_NONE);
 }
 
+static void test_excache_sizes(void **state)
+{
+	static const struct { const char *v; uint64_t bytes; } good[] = {
+		{ "16M", 16ull << 20 }, { "16m", 16ull << 20 }, { "1G", 1ull << 30 }, { "64K", 64ull << 10 },
+		{ "65536", 65536 }, { "1024G", 1ull << 40 }, { "12288k", 12288ull << 10 },
+		{ "0000000065536", 65536 },
+	};
+	static const char *const bad[] = {
+		"", "M", "16", "4096", "60K", "16MB", "1.5G", "-16M", "16 M", "1025G", "1T", "0x1000",
+		"70000", "99999999999999G", "18446744073709551616", "16MM",
+	};
+	struct node_config c;
+	char line[64], err[128];
+
+	assert_int_equal(parse("role=process", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.excache_bytes, 0);         /* the monitor chooses */
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		strcpy(line, "role=process excache=");
+		strcat(line, good[i].v);
+		assert_int_equal(parse(line, &c, err, sizeof(err)), 0);
+		assert_int_equal(c.excache_bytes, good[i].bytes);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		strcpy(line, "role=process excache=");
+		strcat(line, bad[i]);
+		assert_int_equal(parse(line, &c, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "excache must be a size"));
+	}
+}
+
 static void test_log_levels(void **state)
 {
 	static const struct { const char *v; int level; } cases[] = {
@@ -300,11 +330,12 @@ static void test_random_lines(void **state)
 		"node=", "role=", "name=", "fabric=", "log=", "gmm=", "auto", "process", "memory",
 		"storage", "gmm", "net", "cxl", "debug", "info", "warn", "error", "52:54:00:fa:00:00",
 		"4095", "4096", "0", "1", "=", " ", "\t", "\n", "  ", "a", "-", "_", ":", "ff",
+		"excache=", "16M", "64K", "1G", "k",
 	};
 	static const char *const tokens[] = {
 		"role=process", "role=memory", "role=storage", "node=auto", "node=1", "node=4095",
 		"name=p1", "name=abcdefghijklmno", "fabric=net", "log=debug", "log=error",
-		"gmm=52:54:00:fa:00:00", "gmm=AA:bb:CC:dd:EE:ff",
+		"gmm=52:54:00:fa:00:00", "gmm=AA:bb:CC:dd:EE:ff", "excache=16M", "excache=65536",
 	};
 	const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
 	const size_t ntokens = sizeof(tokens) / sizeof(tokens[0]);
@@ -358,6 +389,8 @@ static void test_random_lines(void **state)
 			assert_in_range(c.log_level, LOG_DEBUG, LOG_ERROR);
 			assert_non_null(memchr(c.name, 0, sizeof(c.name)));
 			assert_true(name_ok(c.name));
+			assert_true(c.excache_bytes == 0 || (c.excache_bytes >= CMDLINE_EXCACHE_MIN &&
+							     c.excache_bytes % 4096 == 0));
 			if (err)
 				assert_string_equal(err, "");
 		} else {
@@ -383,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_node_values),
+		cmocka_unit_test(test_excache_sizes),
 		cmocka_unit_test(test_log_levels),
 		cmocka_unit_test(test_name_limits),
 		cmocka_unit_test(test_whitespace),

@@ -15,7 +15,11 @@ struct node_config {
 	int log_level;             /* enum log_level */
 	char name[NODE_NAME_MAX + 1];
 	uint8_t gmm_mac[6];
+	uint64_t excache_bytes;    /* excache=SIZE: the ExCache line pool; 0 = the monitor's default */
 };
+
+#define CMDLINE_EXCACHE_MIN  (64ull << 10)    /* 16 lines */
+#define CMDLINE_EXCACHE_MAX  (1ull << 40)
 
 /*
  * Parse "key=value ..." into cfg (defaults first). Returns 0, or -EINVAL with
