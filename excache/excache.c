@@ -46,7 +46,7 @@ int excache_pool_init(uint64_t bytes)
 		return -ENOMEM;
 	pool_cap = want;
 	while (pool_n < want) {
-		uint64_t pa = frame_alloc();
+		uint64_t pa = frame_alloc_raw();   /* lines are filled on every miss */
 
 		if (!pa)
 			break;
@@ -399,6 +399,29 @@ int excache_writeback_all(struct aspace *as)
 		*pte &= ~PTE_D;
 		if (virt_to_phys(as->root) == read_cr3())
 			invlpg(l->vpage);
+	}
+	return 0;
+}
+
+int excache_flush_range(struct aspace *as, uint64_t start, uint64_t end)
+{
+	struct excache *c = as->cache;
+
+	for (uint32_t i = 0; i < c->nlines; i++) {
+		struct xline *l = &c->line[i];
+		uint64_t *pte;
+		int rc;
+
+		if (l->as != as || l->vpage < start || l->vpage >= end)
+			continue;
+		pte = vm_pte(as->root, l->vpage, 0);
+		if (pte && (*pte & PTE_D)) {
+			rc = writeback(as, l->vpage, phys_to_virt(l->pa));
+			if (rc)
+				return rc;
+			c->st.writebacks++;
+		}
+		unmap_line(l);
 	}
 	return 0;
 }

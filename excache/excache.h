@@ -61,6 +61,8 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access);
 void excache_drop(struct aspace *as, uint64_t start, uint64_t end);
 /* Re-apply region protection to cached lines in [start, end) (mprotect). */
 void excache_reprotect(struct aspace *as, uint64_t start, uint64_t end, uint32_t prot);
+/* Write back the dirty lines in [start, end) and drop them all (before mremap moves pages). */
+int excache_flush_range(struct aspace *as, uint64_t start, uint64_t end);
 /* Write back every dirty line of as and mark them clean (before fork). */
 int excache_writeback_all(struct aspace *as);
 /* Copy the set of pages the memory node holds (fork). */

@@ -61,6 +61,15 @@ uint64_t frames_alloc(unsigned count)
 	return (uint64_t)first * PAGE_SIZE;
 }
 
+uint64_t frame_alloc_raw(void)
+{
+	uint64_t f = irq_save();
+	int64_t first = pfa_alloc(&pfa, 1);
+
+	irq_restore(f);
+	return first < 0 ? 0 : (uint64_t)first * PAGE_SIZE;
+}
+
 uint64_t frame_alloc(void)
 {
 	return frames_alloc(1);

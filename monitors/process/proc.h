@@ -1,0 +1,158 @@
+/*
+ * proc.h - vNodes and processes on a process node.
+ *
+ * A vNode is one `tess run`: its processes, its ExCache, its console and
+ * the memory and storage nodes that serve it. Each process has a kernel
+ * thread, an address space (ExCache view + region mirror of the memory
+ * node's authoritative copy) and a file-descriptor table; file operations
+ * are RPCs to the vNode's storage node.
+ */
+#ifndef MONITORS_PROCESS_PROC_H
+#define MONITORS_PROCESS_PROC_H
+#include <stdint.h>
+#include <stddef.h>
+#include <tessera/wire.h>
+#include <kernel/sched.h>
+#include <kernel/trap.h>
+#include <kernel/vmspace.h>
+#include <excache/excache.h>
+
+#define MAX_FD         64
+#define MAX_PROCS      64        /* per vNode: the fork-bomb limit (EAGAIN beyond) */
+#define NSIG           65
+#define NOSYS_SLOTS    512
+#define CWD_MAX        1024
+#define VN_FLAG_TTY    0x1u      /* vn_start_req.flags: stdin is a terminal */
+
+enum file_type { FILE_FS = 1, FILE_CONSOLE, FILE_PIPE_READ, FILE_PIPE_WRITE };
+
+struct pipe;
+
+struct file {
+	int type;
+	int refs;
+	uint32_t flags;              /* O_* given to open (access mode, O_APPEND, O_NONBLOCK) */
+	uint64_t off;
+	struct fs_handle h;
+	uint32_t mode;               /* S_IF* | permissions */
+	uint64_t dir_cookie;         /* getdents position */
+	int dir_eof;
+	int stream;                  /* FILE_CONSOLE: VN_STDIN/OUT/ERR */
+	struct pipe *pipe;
+};
+
+struct k_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+struct vnode;
+
+struct process {
+	int pid, ppid;
+	struct vnode *vn;
+	struct process *parent;
+	struct aspace as;
+	struct vm_space vm;          /* mirror of the memory node's regions */
+	struct thread *thread;
+	int zombie;
+	int wait_status;
+	int killed;                  /* fatal signal pending: exit at the next chance */
+	struct file *fd[MAX_FD];
+	uint8_t cloexec[MAX_FD];
+	char cwd[CWD_MAX];
+	char comm[16];
+	uint64_t clear_child_tid;
+	struct k_sigaction act[NSIG];
+	uint64_t sig_pending, sig_blocked;
+	uint32_t umask;
+	struct thread *waiting;      /* a thread in wait4 for our children */
+	struct trap_frame *uframe;   /* user registers while in a syscall or fault */
+	uint64_t start_ns;
+};
+
+struct vnode {
+	uint32_t id;
+	uint16_t mnode, snode;
+	uint32_t flags;
+	struct excache *cache;
+	struct process *procs[MAX_PROCS];
+	struct process *init;
+	int nprocs;
+	uint64_t out_seq[3];
+	/* stdin from tess run */
+	uint8_t *in_buf;
+	size_t in_len, in_cap;
+	int in_eof;
+	uint64_t in_seq;
+	struct thread *in_waiter;
+	uint64_t start_ns;
+	uint32_t nosys[NOSYS_SLOTS];
+	uint32_t nosys_total;
+	int done;
+};
+
+extern uint64_t next_as_serial;
+
+/* vnode.c */
+int vnode_output(struct vnode *vn, int stream, const void *data, size_t len);
+void vnode_process_exited(struct process *p);
+struct process *proc_alloc(struct vnode *vn, struct process *parent);
+void proc_free(struct process *p);
+struct process *proc_current(void);
+
+/* exec.c: replace p's image with path; on failure reason holds a one-line explanation. */
+int proc_exec(struct process *p, const char *path, const char *const *argv, size_t argc,
+	      const char *const *envp, size_t envc, struct trap_frame *f, char *reason, size_t rlen);
+/* Check that path names a loadable program, before any state changes. */
+int exec_check(struct vnode *vn, const char *path, char *reason, size_t rlen);
+int aspace_create(struct process *p);
+void aspace_destroy(struct process *p);
+
+/* uaccess.c: every user pointer is checked against the region mirror first. */
+int copy_from_user(struct process *p, void *dst, uint64_t src, size_t n);
+int copy_to_user(struct process *p, uint64_t dst, const void *src, size_t n);
+/* Copy a NUL-terminated string of at most max bytes (incl. NUL): its length, -EFAULT, -ENAMETOOLONG. */
+long strncpy_from_user(struct process *p, char *dst, uint64_t src, size_t max);
+int user_fault(struct process *p, uint64_t va, unsigned access);
+void uaccess_init(void);
+
+/* syscall.c */
+/* fds 0, 1, 2: the vNode's console, relayed to `tess run`. */
+int proc_setup_console(struct process *p);
+void proc_start_user(struct process *p, struct trap_frame *f) __attribute__((noreturn));
+void proc_exit(struct process *p, int wait_status) __attribute__((noreturn));
+void proc_deliver_signals(struct process *p, struct trap_frame *f);
+int proc_kill(struct process *p, int sig);
+
+/* fsclient.c: RPCs to the vNode's storage node. */
+int fsc_open(struct vnode *vn, const char *path, uint32_t flags, uint32_t mode, struct fs_attr *out);
+int fsc_stat(struct vnode *vn, const char *path, int nofollow, struct fs_attr *out);
+int fsc_fstat(struct vnode *vn, const struct fs_handle *h, struct fs_attr *out);
+long fsc_read(struct vnode *vn, const struct fs_handle *h, uint64_t off, void *buf, uint32_t len);
+long fsc_write(struct vnode *vn, const struct fs_handle *h, uint64_t off, const void *buf, uint32_t len,
+	       int append, uint64_t *new_off);
+int fsc_truncate(struct vnode *vn, const struct fs_handle *h, uint64_t size);
+int fsc_fsync(struct vnode *vn, const struct fs_handle *h);
+int fsc_getdents(struct vnode *vn, const struct fs_handle *h, uint64_t cookie, void *buf, uint32_t max,
+		 uint32_t *len);
+long fsc_readlink(struct vnode *vn, const char *path, char *buf, size_t len);
+int fsc_path_op(struct vnode *vn, uint16_t op, const char *path, uint32_t mode);
+int fsc_two_path_op(struct vnode *vn, uint16_t op, const char *a, const char *b);
+int fsc_statfs(struct vnode *vn, struct fs_statfs_reply *out);
+int fsc_setattr(struct vnode *vn, const struct fs_setattr_req *rq);
+
+/* Resolve path against p's cwd (or dirfd's path) into an absolute, normalised path. */
+int path_resolve(struct process *p, int dirfd, const char *path, char *out, size_t outlen);
+
+/* mmclient.c: region changes go to the memory node and into the mirror. */
+int64_t mm_mmap(struct process *p, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
+		uint32_t kind, const struct vm_file *file, uint64_t off);
+int mm_munmap(struct process *p, uint64_t addr, uint64_t len);
+int mm_mprotect(struct process *p, uint64_t addr, uint64_t len, uint32_t prot);
+uint64_t mm_brk(struct process *p, uint64_t brk, int init);
+int64_t mm_mremap(struct process *p, uint64_t old, uint64_t oldlen, uint64_t newlen, uint32_t flags,
+		  uint64_t newaddr);
+#endif

@@ -1,0 +1,1557 @@
+/*
+ * syscall.c - the Linux x86-64 system-call layer of the process monitor.
+ *
+ * Numbers and structures are Linux's. Process, fd and signal state live
+ * here; memory-map changes go to the memory node (mmclient.c) and file
+ * operations to the storage node (fsclient.c). Every user pointer goes
+ * through uaccess.c. A call that is not implemented returns -ENOSYS and is
+ * counted per number (reported to gmmd when the vNode exits).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <tessera/errno.h>
+#include <arch/cpu.h>
+#include <kernel/console.h>
+#include <kernel/mm.h>
+#include <kernel/time.h>
+#include <net/fabric.h>
+#include "proc.h"
+
+#define O_ACCMODE   03
+#define O_WRONLY    01
+#define O_RDWR      02
+#define O_CREAT     0100
+#define O_EXCL      0200
+#define O_TRUNC     01000
+#define O_APPEND    02000
+#define O_NONBLOCK  04000
+#define O_DIRECTORY 0200000
+#define O_NOFOLLOW  0400000
+#define O_CLOEXEC   02000000
+#define AT_FDCWD    (-100)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
+#define AT_EMPTY_PATH 0x1000
+#define S_IFMT  0170000
+#define S_IFDIR 0040000
+#define S_IFREG 0100000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+#define IO_CHUNK 8192
+#define SIGKILL 9
+#define SIGSEGV 11
+#define SIGCHLD 17
+
+typedef long (*sys_fn)(struct process *p, struct trap_frame *f);
+
+/* ---- file descriptors ----------------------------------------------------------- */
+
+static struct file *file_new(int type)
+{
+	struct file *fl = calloc(1, sizeof(*fl));
+
+	if (fl) {
+		fl->type = type;
+		fl->refs = 1;
+	}
+	return fl;
+}
+
+static void file_put(struct file *fl)
+{
+	if (fl && --fl->refs == 0)
+		free(fl);
+}
+
+static int fd_alloc(struct process *p, struct file *fl, int from, int cloexec)
+{
+	for (int fd = from < 0 ? 0 : from; fd < MAX_FD; fd++) {
+		if (!p->fd[fd]) {
+			p->fd[fd] = fl;
+			p->cloexec[fd] = (uint8_t)cloexec;
+			return fd;
+		}
+	}
+	return -EMFILE;
+}
+
+static struct file *fd_get(struct process *p, long fd)
+{
+	return fd >= 0 && fd < MAX_FD ? p->fd[fd] : NULL;
+}
+
+static void fd_close_all(struct process *p)
+{
+	for (int fd = 0; fd < MAX_FD; fd++) {
+		file_put(p->fd[fd]);
+		p->fd[fd] = NULL;
+	}
+}
+
+int proc_setup_console(struct process *p)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct file *fl = file_new(FILE_CONSOLE);
+
+		if (!fl)
+			return -ENOMEM;
+		fl->stream = fd;                  /* VN_STDIN, VN_STDOUT, VN_STDERR */
+		fl->flags = O_RDWR;
+		p->fd[fd] = fl;
+	}
+	return 0;
+}
+
+/* ---- helpers --------------------------------------------------------------------- */
+
+static long user_path(struct process *p, int dirfd, uint64_t upath, char *out, size_t outlen)
+{
+	char *tmp = malloc(FS_PATH_MAX);
+	long n;
+
+	if (!tmp)
+		return -ENOMEM;
+	n = strncpy_from_user(p, tmp, upath, FS_PATH_MAX);
+	if (n >= 0) {
+		if (dirfd != AT_FDCWD && tmp[0] != '/' && dirfd >= 0) {
+			/* Relative to a directory fd: only the cwd case is common; others use its path later. */
+			struct file *d = fd_get(p, dirfd);
+
+			if (!d) {
+				free(tmp);
+				return -EBADF;
+			}
+		}
+		n = path_resolve(p, dirfd, tmp, out, outlen);
+	}
+	free(tmp);
+	return n;
+}
+
+static void fill_stat(uint8_t *st, const struct fs_attr *a)
+{
+	memset(st, 0, 144);
+	*(uint64_t *)(st + 0) = 0x801;                   /* st_dev */
+	*(uint64_t *)(st + 8) = a->ino;
+	*(uint64_t *)(st + 16) = a->nlink;
+	*(uint32_t *)(st + 24) = a->mode;
+	*(uint32_t *)(st + 28) = a->uid;
+	*(uint32_t *)(st + 32) = a->gid;
+	*(uint64_t *)(st + 40) = a->rdev;
+	*(int64_t *)(st + 48) = (int64_t)a->size;
+	*(int64_t *)(st + 56) = a->blksize ? a->blksize : 4096;
+	*(int64_t *)(st + 64) = (int64_t)a->blocks;
+	*(int64_t *)(st + 72) = a->atime;
+	*(int64_t *)(st + 88) = a->mtime;
+	*(int64_t *)(st + 104) = a->ctime;
+}
+
+static int file_attr(struct process *p, struct file *fl, struct fs_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	switch (fl->type) {
+	case FILE_FS:
+		return fsc_fstat(p->vn, &fl->h, a);
+	case FILE_CONSOLE:
+		a->mode = S_IFCHR | 0620;
+		a->rdev = (136 << 8);
+		a->nlink = 1;
+		return 0;
+	default:
+		a->mode = S_IFIFO | 0600;
+		a->nlink = 1;
+		return 0;
+	}
+}
+
+/* ---- console ------------------------------------------------------------------- */
+
+static int pending_interrupt(struct process *p);
+
+static long vn_console_read(struct process *p, uint64_t buf, size_t count)
+{
+	struct vnode *vn = p->vn;
+	size_t n;
+
+	while (vn->in_len == 0 && !vn->in_eof) {
+		if (pending_interrupt(p))
+			return -EINTR;
+		vn->in_waiter = p->thread;
+		sched_block(0);
+		vn->in_waiter = NULL;
+	}
+	n = count < vn->in_len ? count : vn->in_len;
+	if (n == 0)
+		return 0;
+	if (copy_to_user(p, buf, vn->in_buf, n))
+		return -EFAULT;
+	memmove(vn->in_buf, vn->in_buf + n, vn->in_len - n);
+	vn->in_len -= n;
+	return (long)n;
+}
+
+static long vn_console_write(struct process *p, int stream, uint64_t buf, size_t count)
+{
+	uint8_t *k = malloc(IO_CHUNK);
+	size_t done = 0;
+
+	if (!k)
+		return -ENOMEM;
+	while (done < count) {
+		size_t chunk = count - done > IO_CHUNK ? IO_CHUNK : count - done;
+		int rc;
+
+		if (copy_from_user(p, k, buf + done, chunk)) {
+			free(k);
+			return done ? (long)done : -EFAULT;
+		}
+		rc = vnode_output(p->vn, stream == VN_STDIN ? VN_STDOUT : stream, k, chunk);
+		if (rc < 0) {
+			free(k);
+			return done ? (long)done : -EIO;
+		}
+		done += chunk;
+	}
+	free(k);
+	return (long)done;
+}
+
+/* ---- read / write ----------------------------------------------------------------- */
+
+static long do_read(struct process *p, struct file *fl, uint64_t buf, size_t count, int64_t pos)
+{
+	uint8_t *k;
+	size_t done = 0;
+	uint64_t off = pos >= 0 ? (uint64_t)pos : fl->off;
+
+	if ((fl->flags & O_ACCMODE) == O_WRONLY)
+		return -EBADF;
+	if (fl->type == FILE_CONSOLE)
+		return vn_console_read(p, buf, count);
+	if (fl->type != FILE_FS)
+		return -EINVAL;
+	if ((fl->mode & S_IFMT) == S_IFDIR)
+		return -EISDIR;
+	k = malloc(IO_CHUNK);
+	if (!k)
+		return -ENOMEM;
+	while (done < count) {
+		uint32_t want = count - done > IO_CHUNK ? IO_CHUNK : (uint32_t)(count - done);
+		long n = fsc_read(p->vn, &fl->h, off, k, want);
+
+		if (n < 0) {
+			free(k);
+			return done ? (long)done : n;
+		}
+		if (n == 0)
+			break;
+		if (copy_to_user(p, buf + done, k, (size_t)n)) {
+			free(k);
+			return done ? (long)done : -EFAULT;
+		}
+		done += (size_t)n;
+		off += (uint64_t)n;
+		if ((uint32_t)n < want)
+			break;
+	}
+	free(k);
+	if (pos < 0)
+		fl->off = off;
+	return (long)done;
+}
+
+static long do_write(struct process *p, struct file *fl, uint64_t buf, size_t count, int64_t pos)
+{
+	uint8_t *k;
+	size_t done = 0;
+	uint64_t off = pos >= 0 ? (uint64_t)pos : fl->off;
+
+	if ((fl->flags & O_ACCMODE) == 0 && fl->type == FILE_FS)
+		return -EBADF;
+	if (fl->type == FILE_CONSOLE)
+		return vn_console_write(p, fl->stream, buf, count);
+	if (fl->type != FILE_FS)
+		return -EINVAL;
+	k = malloc(IO_CHUNK);
+	if (!k)
+		return -ENOMEM;
+	while (done < count) {
+		uint32_t want = count - done > IO_CHUNK ? IO_CHUNK : (uint32_t)(count - done);
+		uint64_t next = 0;
+		long n;
+
+		if (copy_from_user(p, k, buf + done, want)) {
+			free(k);
+			return done ? (long)done : -EFAULT;
+		}
+		n = fsc_write(p->vn, &fl->h, off, k, want, pos < 0 && (fl->flags & O_APPEND), &next);
+		if (n < 0) {
+			free(k);
+			return done ? (long)done : n;
+		}
+		done += (size_t)n;
+		off = next;
+		if ((uint32_t)n < want)
+			break;
+	}
+	free(k);
+	if (pos < 0)
+		fl->off = off;
+	return (long)done;
+}
+
+static long sys_read(struct process *p, struct trap_frame *f)
+{
+	struct file *fl = fd_get(p, (long)f->rdi);
+
+	return fl ? do_read(p, fl, f->rsi, f->rdx, -1) : -EBADF;
+}
+
+static long sys_write(struct process *p, struct trap_frame *f)
+{
+	struct file *fl = fd_get(p, (long)f->rdi);
+
+	return fl ? do_write(p, fl, f->rsi, f->rdx, -1) : -EBADF;
+}
+
+static long sys_pread64(struct process *p, struct trap_frame *f)
+{
+	struct file *fl = fd_get(p, (long)f->rdi);
+
+	if (!fl)
+		return -EBADF;
+	if ((int64_t)f->r10 < 0)
+		return -EINVAL;
+	return fl->type == FILE_FS ? do_read(p, fl, f->rsi, f->rdx, (int64_t)f->r10) : -ESPIPE;
+}
+
+static long sys_pwrite64(struct process *p, struct trap_frame *f)
+{
+	struct file *fl = fd_get(p, (long)f->rdi);
+
+	if (!fl)
+		return -EBADF;
+	if ((int64_t)f->r10 < 0)
+		return -EINVAL;
+	return fl->type == FILE_FS ? do_write(p, fl, f->rsi, f->rdx, (int64_t)f->r10) : -ESPIPE;
+}
+
+static long do_iov(struct process *p, struct trap_frame *f, int write)
+{
+	struct file *fl = fd_get(p, (long)f->rdi);
+	long total = 0;
+
+	if (!fl)
+		return -EBADF;
+	if (f->rdx > 1024)
+		return -EINVAL;
+	for (uint64_t i = 0; i < f->rdx; i++) {
+		uint64_t iov[2];
+		long n;
+
+		if (copy_from_user(p, iov, f->rsi + i * 16, 16))
+			return total ? total : -EFAULT;
+		if (iov[1] == 0)
+			continue;
+		n = write ? do_write(p, fl, iov[0], iov[1], -1) : do_read(p, fl, iov[0], iov[1], -1);
+		if (n < 0)
+			return total ? total : n;
+		total += n;
+		if ((uint64_t)n < iov[1])
+			break;
+	}
+	return total;
+}
+
+static long sys_readv(struct process *p, struct trap_frame *f) { return do_iov(p, f, 0); }
+static long sys_writev(struct process *p, struct trap_frame *f) { return do_iov(p, f, 1); }
+
+static long sys_sendfile(struct process *p, struct trap_frame *f)
+{
+	struct file *out = fd_get(p, (long)f->rdi), *in = fd_get(p, (long)f->rsi);
+	uint8_t *k;
+	size_t count = f->r10, done = 0;
+	int64_t off = -1;
+
+	if (!out || !in)
+		return -EBADF;
+	if (in->type != FILE_FS)
+		return -EINVAL;
+	if (f->rdx && copy_from_user(p, &off, f->rdx, 8))
+		return -EFAULT;
+	k = malloc(IO_CHUNK);
+	if (!k)
+		return -ENOMEM;
+	while (done < count) {
+		uint32_t want = count - done > IO_CHUNK ? IO_CHUNK : (uint32_t)(count - done);
+		uint64_t pos = off >= 0 ? (uint64_t)off : in->off;
+		long n = fsc_read(p->vn, &in->h, pos, k, want), w;
+
+		if (n <= 0) {
+			if (n < 0 && !done) {
+				free(k);
+				return n;
+			}
+			break;
+		}
+		if (out->type == FILE_CONSOLE) {
+			w = vnode_output(p->vn, out->stream, k, (size_t)n);
+		} else if (out->type == FILE_FS) {
+			uint64_t next;
+
+			w = fsc_write(p->vn, &out->h, out->off, k, (uint32_t)n, !!(out->flags & O_APPEND), &next);
+			if (w > 0)
+				out->off = next;
+		} else {
+			w = -EINVAL;
+		}
+		if (w < 0) {
+			free(k);
+			return done ? (long)done : w;
+		}
+		if (off >= 0)
+			off += n;
+		else
+			in->off += (uint64_t)n;
+		done += (size_t)n;
+		if ((uint32_t)n < want)
+			break;
+	}
+	free(k);
+	if (f->rdx && copy_to_user(p, f->rdx, &off, 8))
+		return -EFAULT;
+	return (long)done;
+}
+
+/* ---- open, close, stat ------------------------------------------------------------- */
+
+static long do_openat(struct process *p, int dirfd, uint64_t upath, uint32_t flags, uint32_t mode)
+{
+	char *path = malloc(FS_PATH_MAX);
+	struct fs_attr a;
+	struct file *fl;
+	long rc;
+
+	if (!path)
+		return -ENOMEM;
+	rc = user_path(p, dirfd, upath, path, FS_PATH_MAX);
+	if (rc == 0)
+		rc = fsc_open(p->vn, path, flags & (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_DIRECTORY | O_NOFOLLOW),
+			      mode & ~p->umask & 07777, &a);
+	free(path);
+	if (rc)
+		return rc;
+	fl = file_new(FILE_FS);
+	if (!fl)
+		return -ENOMEM;
+	fl->flags = flags;
+	fl->h.ino = a.ino;
+	fl->h.gen = a.gen;
+	fl->mode = a.mode;
+	rc = fd_alloc(p, fl, 0, !!(flags & O_CLOEXEC));
+	if (rc < 0)
+		file_put(fl);
+	return rc;
+}
+
+static long sys_open(struct process *p, struct trap_frame *f)
+{
+	return do_openat(p, AT_FDCWD, f->rdi, (uint32_t)f->rsi, (uint32_t)f->rdx);
+}
+
+static long sys_openat(struct process *p, struct trap_frame *f)
+{
+	return do_openat(p, (int)f->rdi, f->rsi, (uint32_t)f->rdx, (uint32_t)f->r10);
+}
+
+static long sys_creat(struct process *p, struct trap_frame *f)
+{
+	return do_openat(p, AT_FDCWD, f->rdi, O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)f->rsi);
+}
+
+static long sys_close(struct process *p, struct trap_frame *f)
+{
+	long fd = (long)f->rdi;
+
+	if (!fd_get(p, fd))
+		return -EBADF;
+	file_put(p->fd[fd]);
+	p->fd[fd] = NULL;
+	return 0;
+}
+
+static long stat_path(struct process *p, int dirfd, uint64_t upath, uint64_t ubuf, int flags)
+{
+	char *path;
+	struct fs_attr a;
+	uint8_t st[144];
+	long rc;
+
+	if (flags & AT_EMPTY_PATH) {
+		char c;
+
+		if (copy_from_user(p, &c, upath, 1))
+			return -EFAULT;
+		if (c == 0) {
+			struct file *fl = dirfd == AT_FDCWD ? NULL : fd_get(p, dirfd);
+
+			if (!fl)
+				return -EBADF;
+			rc = file_attr(p, fl, &a);
+			if (rc)
+				return rc;
+			fill_stat(st, &a);
+			return copy_to_user(p, ubuf, st, sizeof(st));
+		}
+	}
+	path = malloc(FS_PATH_MAX);
+	if (!path)
+		return -ENOMEM;
+	rc = user_path(p, dirfd, upath, path, FS_PATH_MAX);
+	if (rc == 0)
+		rc = fsc_stat(p->vn, path, !!(flags & AT_SYMLINK_NOFOLLOW), &a);
+	free(path);
+	if (rc)
+		return rc;
+	fill_stat(st, &a);
+	return copy_to_user(p, ubuf, st, sizeof(st));
+}
+
+static long sys_stat(struct process *p, struct trap_frame *f) { return stat_path(p, AT_FDCWD, f->rdi, f->rsi, 0); }
+static long sys_lstat(struct process *p, struct trap_frame *f)
+{
+	return stat_path(p, AT_FDCWD, f->rdi, f->rsi, AT_SYMLINK_NOFOLLOW);
+}
+static long sys_newfstatat(struct process *p, struct trap_frame *f)
+{
+	return stat_path(p, (int)f->rdi, f->rsi, f->rdx, (int)f->r10);
+}
+
+static long sys_fstat(struct process *p, struct trap_frame *f)
+{
+	struct file *fl = fd_get(p, (long)f->rdi);
+	struct fs_attr a;
+	uint8_t st[144];
+	long rc;
+
+	if (!fl)
+		return -EBADF;
+	rc = file_attr(p, fl, &a);
+	if (rc)
+		return rc;
+	fill_stat(st, &a);
+	return copy_to_user(p, f->rsi, st, sizeof(st));
+}
+
+static long sys_lseek(struct process *p, struct trap_frame *f)
+{
+	struct file *fl = fd_get(p, (long)f->rdi);
+	int64_t off = (int64_t)f->rsi, base;
+	struct fs_attr a;
+
+	if (!fl)
+		return -EBADF;
+	if (fl->type != FILE_FS)
+		return -ESPIPE;
+	switch (f->rdx) {
+	case 0: base = 0; break;
+	case 1: base = (int64_t)fl->off; break;
+	case 2:
+		if (fsc_fstat(p->vn, &fl->h, &a))
+			return -EIO;
+		base = (int64_t)a.size;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (base + off < 0)
+		return -EINVAL;
+	fl->off = (uint64_t)(base + off);
+	if ((fl->mode & S_IFMT) == S_IFDIR && fl->off == 0) {
+		fl->dir_cookie = 0;
+		fl->dir_eof = 0;
+	}
+	return (long)fl->off;
+}
+
+static long sys_getdents64(struct process *p, struct trap_frame *f)
+{
+	struct file *fl = fd_get(p, (long)f->rdi);
+	uint32_t max = f->rdx > IO_CHUNK ? IO_CHUNK : (uint32_t)f->rdx, len = 0, used = 0;
+	uint8_t *k, *out;
+	struct fs_getdents_reply *rp;
+	int rc;
+
+	if (!fl)
+		return -EBADF;
+	if (fl->type != FILE_FS || (fl->mode & S_IFMT) != S_IFDIR)
+		return -ENOTDIR;
+	if (fl->dir_eof)
+		return 0;
+	k = malloc(sizeof(*rp) + IO_CHUNK);
+	out = malloc(IO_CHUNK);
+	if (!k || !out) {
+		free(k);
+		free(out);
+		return -ENOMEM;
+	}
+	rc = fsc_getdents(p->vn, &fl->h, fl->dir_cookie, k, max, &len);
+	if (rc == 0 && len < sizeof(*rp))
+		rc = -EPROTO;
+	if (rc) {
+		free(k);
+		free(out);
+		return rc;
+	}
+	rp = (struct fs_getdents_reply *)k;
+	for (uint32_t off = sizeof(*rp), i = 0; i < rp->count && off + sizeof(struct fs_dirent) <= len; i++) {
+		struct fs_dirent *d = (struct fs_dirent *)(k + off);
+		uint16_t reclen = (uint16_t)((19 + d->namelen + 1 + 7) & ~7);
+
+		if (d->reclen < sizeof(*d) || off + d->reclen > len || used + reclen > max)
+			break;
+		memset(out + used, 0, reclen);
+		*(uint64_t *)(out + used) = d->ino;
+		*(int64_t *)(out + used + 8) = (int64_t)d->next_cookie;
+		*(uint16_t *)(out + used + 16) = reclen;
+		out[used + 18] = d->type;
+		memcpy(out + used + 19, d->name, d->namelen);
+		used += reclen;
+		fl->dir_cookie = d->next_cookie;
+		off += d->reclen;
+	}
+	if (rp->eof && used == 0)
+		fl->dir_eof = 1;
+	if (used == 0 && !rp->eof && rp->count)
+		used = 0;
+	free(k);
+	if (used && copy_to_user(p, f->rsi, out, used)) {
+		free(out);
+		return -EFAULT;
+	}
+	free(out);
+	if (used == 0 && !rp->eof && max < 280)
+		return -EINVAL;
+	return used;
+}
+
+/* ---- namespace -------------------------------------------------------------------- */
+
+static long path_op(struct process *p, int dirfd, uint64_t upath, uint16_t op, uint32_t mode)
+{
+	char *path = malloc(FS_PATH_MAX);
+	long rc;
+
+	if (!path)
+		return -ENOMEM;
+	rc = user_path(p, dirfd, upath, path, FS_PATH_MAX);
+	if (rc == 0)
+		rc = fsc_path_op(p->vn, op, path, mode);
+	free(path);
+	return rc;
+}
+
+static long sys_mkdir(struct process *p, struct trap_frame *f)
+{
+	return path_op(p, AT_FDCWD, f->rdi, FAB_OP_FS_MKDIR, (uint32_t)f->rsi & ~p->umask);
+}
+static long sys_mkdirat(struct process *p, struct trap_frame *f)
+{
+	return path_op(p, (int)f->rdi, f->rsi, FAB_OP_FS_MKDIR, (uint32_t)f->rdx & ~p->umask);
+}
+static long sys_rmdir(struct process *p, struct trap_frame *f) { return path_op(p, AT_FDCWD, f->rdi, FAB_OP_FS_RMDIR, 0); }
+static long sys_unlink(struct process *p, struct trap_frame *f) { return path_op(p, AT_FDCWD, f->rdi, FAB_OP_FS_UNLINK, 0); }
+static long sys_unlinkat(struct process *p, struct trap_frame *f)
+{
+	return path_op(p, (int)f->rdi, f->rsi, (f->rdx & AT_REMOVEDIR) ? FAB_OP_FS_RMDIR : FAB_OP_FS_UNLINK, 0);
+}
+
+static long two_path(struct process *p, int d1, uint64_t u1, int d2, uint64_t u2, uint16_t op, int first_raw)
+{
+	char *a = malloc(FS_PATH_MAX), *b = malloc(FS_PATH_MAX);
+	long rc;
+
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return -ENOMEM;
+	}
+	if (first_raw) {
+		rc = strncpy_from_user(p, a, u1, FS_PATH_MAX);
+		rc = rc < 0 ? rc : 0;
+	} else {
+		rc = user_path(p, d1, u1, a, FS_PATH_MAX);
+	}
+	if (rc == 0)
+		rc = user_path(p, d2, u2, b, FS_PATH_MAX);
+	if (rc == 0)
+		rc = fsc_two_path_op(p->vn, op, a, b);
+	free(a);
+	free(b);
+	return rc;
+}
+
+static long sys_rename(struct process *p, struct trap_frame *f)
+{
+	return two_path(p, AT_FDCWD, f->rdi, AT_FDCWD, f->rsi, FAB_OP_FS_RENAME, 0);
+}
+static long sys_renameat(struct process *p, struct trap_frame *f)
+{
+	return two_path(p, (int)f->rdi, f->rsi, (int)f->rdx, f->r10, FAB_OP_FS_RENAME, 0);
+}
+static long sys_symlink(struct process *p, struct trap_frame *f)
+{
+	return two_path(p, AT_FDCWD, f->rdi, AT_FDCWD, f->rsi, FAB_OP_FS_SYMLINK, 1);
+}
+static long sys_symlinkat(struct process *p, struct trap_frame *f)
+{
+	return two_path(p, AT_FDCWD, f->rdi, (int)f->rsi, f->rdx, FAB_OP_FS_SYMLINK, 1);
+}
+static long sys_link(struct process *p, struct trap_frame *f)
+{
+	return two_path(p, AT_FDCWD, f->rdi, AT_FDCWD, f->rsi, FAB_OP_FS_LINK, 0);
+}
+
+static long do_readlink(struct process *p, int dirfd, uint64_t upath, uint64_t ubuf, size_t len)
+{
+	char *path = malloc(FS_PATH_MAX), *k = malloc(FS_PATH_MAX);
+	long rc;
+
+	if (!path || !k) {
+		free(path);
+		free(k);
+		return -ENOMEM;
+	}
+	rc = user_path(p, dirfd, upath, path, FS_PATH_MAX);
+	if (rc == 0 && strcmp(path, "/proc/self/exe") == 0) {
+		rc = -ENOENT;                      /* no /proc yet: glibc copes */
+	} else if (rc == 0) {
+		rc = fsc_readlink(p->vn, path, k, len < FS_PATH_MAX ? len : FS_PATH_MAX);
+		if (rc > 0 && copy_to_user(p, ubuf, k, (size_t)rc))
+			rc = -EFAULT;
+	}
+	free(path);
+	free(k);
+	return rc;
+}
+
+static long sys_readlink(struct process *p, struct trap_frame *f) { return do_readlink(p, AT_FDCWD, f->rdi, f->rsi, f->rdx); }
+static long sys_readlinkat(struct process *p, struct trap_frame *f)
+{
+	return do_readlink(p, (int)f->rdi, f->rsi, f->rdx, f->r10);
+}
+
+static long do_access(struct process *p, int dirfd, uint64_t upath, uint32_t mode)
+{
+	char *path = malloc(FS_PATH_MAX);
+	struct fs_attr a;
+	long rc;
+
+	if (!path)
+		return -ENOMEM;
+	rc = user_path(p, dirfd, upath, path, FS_PATH_MAX);
+	if (rc == 0)
+		rc = fsc_stat(p->vn, path, 0, &a);
+	free(path);
+	if (rc)
+		return rc;
+	/* root: read and write always, execute if any x bit is set (or a directory). */
+	if ((mode & 1) && !(a.mode & 0111) && (a.mode & S_IFMT) != S_IFDIR)
+		return -EACCES;
+	return 0;
+}
+
+static long sys_access(struct process *p, struct trap_frame *f) { return do_access(p, AT_FDCWD, f->rdi, (uint32_t)f->rsi); }
+static long sys_faccessat(struct process *p, struct trap_frame *f)
+{
+	return do_access(p, (int)f->rdi, f->rsi, (uint32_t)f->rdx);
+}
+
+static long sys_getcwd(struct process *p, struct trap_frame *f)
+{
+	size_t n = strlen(p->cwd) + 1;
+
+	if (f->rsi < n)
+		return -ERANGE;
+	if (copy_to_user(p, f->rdi, p->cwd, n))
+		return -EFAULT;
+	return (long)n;
+}
+
+static long sys_chdir(struct process *p, struct trap_frame *f)
+{
+	char *path = malloc(FS_PATH_MAX);
+	struct fs_attr a;
+	long rc;
+
+	if (!path)
+		return -ENOMEM;
+	rc = user_path(p, AT_FDCWD, f->rdi, path, FS_PATH_MAX);
+	if (rc == 0)
+		rc = fsc_stat(p->vn, path, 0, &a);
+	if (rc == 0 && (a.mode & S_IFMT) != S_IFDIR)
+		rc = -ENOTDIR;
+	if (rc == 0 && strlen(path) >= sizeof(p->cwd))
+		rc = -ENAMETOOLONG;
+	if (rc == 0) {
+		size_t n = strlen(path);
+
+		if (n > 1 && path[n - 1] == '/')
+			path[n - 1] = 0;
+		strlcpy(p->cwd, path, sizeof(p->cwd));
+	}
+	free(path);
+	return rc;
+}
+
+static long sys_truncate_fd(struct process *p, struct trap_frame *f)
+{
+	struct file *fl = fd_get(p, (long)f->rdi);
+
+	if (!fl)
+		return -EBADF;
+	if (fl->type != FILE_FS || (fl->flags & O_ACCMODE) == 0)
+		return -EINVAL;
+	return fsc_truncate(p->vn, &fl->h, f->rsi);
+}
+
+static long sys_truncate(struct process *p, struct trap_frame *f)
+{
+	char *path = malloc(FS_PATH_MAX);
+	struct fs_attr a;
+	long rc;
+
+	if (!path)
+		return -ENOMEM;
+	rc = user_path(p, AT_FDCWD, f->rdi, path, FS_PATH_MAX);
+	if (rc == 0)
+		rc = fsc_open(p->vn, path, O_WRONLY, 0, &a);
+	free(path);
+	if (rc)
+		return rc;
+	struct fs_handle h = { a.ino, a.gen };
+	return fsc_truncate(p->vn, &h, f->rsi);
+}
+
+static long sys_fsync(struct process *p, struct trap_frame *f)
+{
+	struct file *fl = fd_get(p, (long)f->rdi);
+
+	if (!fl)
+		return -EBADF;
+	return fl->type == FILE_FS ? fsc_fsync(p->vn, &fl->h) : -EINVAL;
+}
+
+static long sys_chmod_common(struct process *p, struct fs_handle *h, uint32_t mode)
+{
+	struct fs_setattr_req rq = { .h = *h, .mask = FS_SET_MODE, .mode = mode & 07777 };
+
+	return fsc_setattr(p->vn, &rq);
+}
+
+static long sys_fchmod(struct process *p, struct trap_frame *f)
+{
+	struct file *fl = fd_get(p, (long)f->rdi);
+
+	if (!fl)
+		return -EBADF;
+	return fl->type == FILE_FS ? sys_chmod_common(p, &fl->h, (uint32_t)f->rsi) : 0;
+}
+
+static long do_chmod(struct process *p, int dirfd, uint64_t upath, uint32_t mode)
+{
+	char *path = malloc(FS_PATH_MAX);
+	struct fs_attr a;
+	long rc;
+
+	if (!path)
+		return -ENOMEM;
+	rc = user_path(p, dirfd, upath, path, FS_PATH_MAX);
+	if (rc == 0)
+		rc = fsc_stat(p->vn, path, 0, &a);
+	free(path);
+	if (rc)
+		return rc;
+	struct fs_handle h = { a.ino, a.gen };
+	return sys_chmod_common(p, &h, mode);
+}
+
+static long sys_chmod(struct process *p, struct trap_frame *f) { return do_chmod(p, AT_FDCWD, f->rdi, (uint32_t)f->rsi); }
+static long sys_fchmodat(struct process *p, struct trap_frame *f)
+{
+	return do_chmod(p, (int)f->rdi, f->rsi, (uint32_t)f->rdx);
+}
+
+static long sys_statfs_common(struct process *p, uint64_t ubuf)
+{
+	struct fs_statfs_reply s;
+	uint64_t st[15];
+	long rc = fsc_statfs(p->vn, &s);
+
+	if (rc)
+		return rc;
+	memset(st, 0, sizeof(st));
+	st[0] = 0xEF53;          /* f_type: EXT2_SUPER_MAGIC */
+	st[1] = s.bsize;
+	st[2] = s.blocks;
+	st[3] = s.bfree;
+	st[4] = s.bavail;
+	st[5] = s.files;
+	st[6] = s.ffree;
+	st[8] = s.namelen;
+	st[9] = s.bsize;
+	return copy_to_user(p, ubuf, st, 120);
+}
+
+static long sys_statfs(struct process *p, struct trap_frame *f) { return sys_statfs_common(p, f->rsi); }
+
+/* ---- fd table --------------------------------------------------------------------- */
+
+static long sys_dup(struct process *p, struct trap_frame *f)
+{
+	struct file *fl = fd_get(p, (long)f->rdi);
+	long rc;
+
+	if (!fl)
+		return -EBADF;
+	rc = fd_alloc(p, fl, 0, 0);
+	if (rc >= 0)
+		fl->refs++;
+	return rc;
+}
+
+static long do_dup3(struct process *p, long oldfd, long newfd, int flags)
+{
+	struct file *fl = fd_get(p, oldfd);
+
+	if (!fl || newfd < 0 || newfd >= MAX_FD)
+		return -EBADF;
+	if (oldfd == newfd)
+		return newfd;
+	fl->refs++;
+	file_put(p->fd[newfd]);
+	p->fd[newfd] = fl;
+	p->cloexec[newfd] = !!(flags & O_CLOEXEC);
+	return newfd;
+}
+
+static long sys_dup2(struct process *p, struct trap_frame *f)
+{
+	if ((long)f->rdi == (long)f->rsi)
+		return fd_get(p, (long)f->rdi) ? (long)f->rsi : -EBADF;
+	return do_dup3(p, (long)f->rdi, (long)f->rsi, 0);
+}
+
+static long sys_dup3(struct process *p, struct trap_frame *f)
+{
+	if ((long)f->rdi == (long)f->rsi)
+		return -EINVAL;
+	return do_dup3(p, (long)f->rdi, (long)f->rsi, (int)f->rdx);
+}
+
+static long sys_fcntl(struct process *p, struct trap_frame *f)
+{
+	long fd = (long)f->rdi;
+	struct file *fl = fd_get(p, fd);
+	long rc;
+
+	if (!fl)
+		return -EBADF;
+	switch (f->rsi) {
+	case 0: case 1030:      /* F_DUPFD, F_DUPFD_CLOEXEC */
+		if ((long)f->rdx < 0 || (long)f->rdx >= MAX_FD)
+			return -EINVAL;
+		rc = fd_alloc(p, fl, (int)f->rdx, f->rsi == 1030);
+		if (rc >= 0)
+			fl->refs++;
+		return rc;
+	case 1:                 /* F_GETFD */
+		return p->cloexec[fd] ? 1 : 0;
+	case 2:                 /* F_SETFD */
+		p->cloexec[fd] = f->rdx & 1;
+		return 0;
+	case 3:                 /* F_GETFL */
+		return fl->flags & ~O_CLOEXEC;
+	case 4:                 /* F_SETFL: O_APPEND and O_NONBLOCK may change */
+		fl->flags = (fl->flags & ~(uint32_t)(O_APPEND | O_NONBLOCK)) | ((uint32_t)f->rdx & (O_APPEND | O_NONBLOCK));
+		return 0;
+	case 5: case 6: case 7: /* F_GETLK, F_SETLK, F_SETLKW: one writer per vNode, always granted */
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static long sys_ioctl(struct process *p, struct trap_frame *f)
+{
+	struct file *fl = fd_get(p, (long)f->rdi);
+	int tty = p->vn->flags & VN_FLAG_TTY;
+
+	if (!fl)
+		return -EBADF;
+	if (fl->type != FILE_CONSOLE || !tty)
+		return -ENOTTY;
+	switch (f->rsi) {
+	case 0x5401: {          /* TCGETS */
+		uint32_t t[9] = { 0x500, 0x5, 0xbf, 0x8a3b, 0, 0, 0, 0, 0 };
+		uint8_t *cc = (uint8_t *)t + 17;
+
+		cc[0] = 3; cc[1] = 28; cc[2] = 127; cc[3] = 21; cc[4] = 4; cc[6] = 1;
+		return copy_to_user(p, f->rdx, t, 36);
+	}
+	case 0x5402: case 0x5403: case 0x5404:   /* TCSETS* */
+		return 0;
+	case 0x5413: {          /* TIOCGWINSZ */
+		uint16_t ws[4] = { 24, 80, 0, 0 };
+
+		return copy_to_user(p, f->rdx, ws, sizeof(ws));
+	}
+	case 0x540f: {          /* TIOCGPGRP */
+		int32_t pg = p->vn->init ? p->vn->init->pid : p->pid;
+
+		return copy_to_user(p, f->rdx, &pg, 4);
+	}
+	case 0x5410:            /* TIOCSPGRP */
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static long sys_umask(struct process *p, struct trap_frame *f)
+{
+	uint32_t old = p->umask;
+
+	p->umask = (uint32_t)f->rdi & 0777;
+	return old;
+}
+
+/* ---- memory ----------------------------------------------------------------------- */
+
+static long sys_brk(struct process *p, struct trap_frame *f)
+{
+	return (long)mm_brk(p, f->rdi, 0);
+}
+
+static long sys_mmap(struct process *p, struct trap_frame *f)
+{
+	uint64_t addr = f->rdi, len = f->rsi;
+	uint32_t prot = (uint32_t)f->rdx, flags = (uint32_t)f->r10;
+	long fd = (long)f->r8;
+	uint64_t off = f->r9;
+
+	if (len == 0 || (off & 0xfff))
+		return -EINVAL;
+	len = (len + 0xfff) & ~0xfffull;
+	if (flags & VM_MAP_ANONYMOUS)
+		return mm_mmap(p, addr, len, prot, flags, MEM_REGION_ANON, NULL, 0);
+	struct file *fl = fd_get(p, fd);
+	if (!fl)
+		return -EBADF;
+	if (fl->type != FILE_FS)
+		return -ENODEV;
+	if ((flags & VM_MAP_TYPE) == VM_MAP_SHARED && (prot & VM_PROT_WRITE))
+		return -ENODEV;                     /* writable shared file mappings: not yet */
+	struct vm_file file = { .node = p->vn->snode, .ino = fl->h.ino, .gen = fl->h.gen };
+	return mm_mmap(p, addr, len, prot, (flags & ~VM_MAP_TYPE) | VM_MAP_PRIVATE, MEM_REGION_FILE, &file, off);
+}
+
+static long sys_munmap(struct process *p, struct trap_frame *f)
+{
+	return mm_munmap(p, f->rdi, (f->rsi + 0xfff) & ~0xfffull);
+}
+
+static long sys_mprotect(struct process *p, struct trap_frame *f)
+{
+	return mm_mprotect(p, f->rdi, (f->rsi + 0xfff) & ~0xfffull, (uint32_t)f->rdx);
+}
+
+static long sys_mremap(struct process *p, struct trap_frame *f)
+{
+	return mm_mremap(p, f->rdi, f->rsi, f->rdx, (uint32_t)f->r10, f->r8);
+}
+
+static long sys_madvise(struct process *p, struct trap_frame *f) { return 0; }
+
+/* ---- identity, time, misc ------------------------------------------------------------ */
+
+static long sys_getpid(struct process *p, struct trap_frame *f) { return p->pid; }
+static long sys_getppid(struct process *p, struct trap_frame *f) { return p->ppid; }
+static long sys_getuid(struct process *p, struct trap_frame *f) { return 0; }
+static long sys_getpgrp(struct process *p, struct trap_frame *f) { return p->vn->init ? p->vn->init->pid : p->pid; }
+static long sys_setpgid(struct process *p, struct trap_frame *f) { return 0; }
+static long sys_setsid(struct process *p, struct trap_frame *f) { return p->pid; }
+static long sys_set_robust_list(struct process *p, struct trap_frame *f) { return 0; }
+
+static long sys_set_tid_address(struct process *p, struct trap_frame *f)
+{
+	p->clear_child_tid = f->rdi;
+	return p->pid;
+}
+
+static long sys_arch_prctl(struct process *p, struct trap_frame *f)
+{
+	switch (f->rdi) {
+	case 0x1002:            /* ARCH_SET_FS */
+		if (f->rsi >= USER_TOP)
+			return -EPERM;
+		p->thread->fs_base = f->rsi;
+		wrmsr(0xC0000100, f->rsi);
+		return 0;
+	case 0x1003:            /* ARCH_GET_FS */
+		return copy_to_user(p, f->rsi, &p->thread->fs_base, 8);
+	default:
+		return -EINVAL;
+	}
+}
+
+static long sys_uname(struct process *p, struct trap_frame *f)
+{
+	static const char *const fields[6] = { "Linux", "tessera", "6.1.0-tessera", "#1 SMP Tessera",
+					       "x86_64", "(none)" };
+	char u[6 * 65];
+
+	memset(u, 0, sizeof(u));
+	for (int i = 0; i < 6; i++)
+		strlcpy(u + i * 65, fields[i], 65);
+	return copy_to_user(p, f->rdi, u, sizeof(u));
+}
+
+static void now_ts(int clock, int64_t ts[2])
+{
+	uint64_t ns = ktime_ns();
+
+	if (clock == 0 || clock == 5 || clock == 8 || clock == 11) {   /* REALTIME, _COARSE, _ALARM, TAI */
+		uint64_t wall = wallclock_seconds();
+
+		ts[0] = (int64_t)wall;
+		ts[1] = (int64_t)(ns % 1000000000ull);
+	} else {
+		ts[0] = (int64_t)(ns / 1000000000ull);
+		ts[1] = (int64_t)(ns % 1000000000ull);
+	}
+}
+
+static long sys_clock_gettime(struct process *p, struct trap_frame *f)
+{
+	int64_t ts[2];
+
+	if (f->rdi > 11)
+		return -EINVAL;
+	now_ts((int)f->rdi, ts);
+	return copy_to_user(p, f->rsi, ts, sizeof(ts));
+}
+
+static long sys_clock_getres(struct process *p, struct trap_frame *f)
+{
+	int64_t ts[2] = { 0, 1 };
+
+	return f->rsi ? copy_to_user(p, f->rsi, ts, sizeof(ts)) : 0;
+}
+
+static long sys_gettimeofday(struct process *p, struct trap_frame *f)
+{
+	int64_t ts[2];
+
+	now_ts(0, ts);
+	ts[1] /= 1000;
+	if (f->rdi && copy_to_user(p, f->rdi, ts, sizeof(ts)))
+		return -EFAULT;
+	return 0;
+}
+
+static long sys_time(struct process *p, struct trap_frame *f)
+{
+	int64_t t = (int64_t)wallclock_seconds();
+
+	if (f->rdi && copy_to_user(p, f->rdi, &t, 8))
+		return -EFAULT;
+	return t;
+}
+
+static long sleep_until(struct process *p, uint64_t deadline)
+{
+	while (ktime_ns() < deadline) {
+		if (pending_interrupt(p))
+			return -EINTR;
+		sched_block(deadline);
+	}
+	return 0;
+}
+
+static long sys_nanosleep(struct process *p, struct trap_frame *f)
+{
+	int64_t ts[2];
+
+	if (copy_from_user(p, ts, f->rdi, sizeof(ts)))
+		return -EFAULT;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+		return -EINVAL;
+	return sleep_until(p, ktime_ns() + (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1]);
+}
+
+static long sys_clock_nanosleep(struct process *p, struct trap_frame *f)
+{
+	int64_t ts[2];
+	uint64_t deadline;
+
+	if (copy_from_user(p, ts, f->rdx, sizeof(ts)))
+		return -EFAULT;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+		return -EINVAL;
+	deadline = (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1];
+	if (f->rsi & 1) {       /* TIMER_ABSTIME */
+		int64_t now[2];
+
+		now_ts((int)f->rdi, now);
+		uint64_t now_ns = (uint64_t)now[0] * 1000000000ull + (uint64_t)now[1];
+		deadline = deadline > now_ns ? ktime_ns() + (deadline - now_ns) : ktime_ns();
+	} else {
+		deadline += ktime_ns();
+	}
+	return sleep_until(p, deadline);
+}
+
+static long sys_sysinfo(struct process *p, struct trap_frame *f)
+{
+	uint8_t si[112];
+	struct pfa *a = mm_pfa();
+
+	memset(si, 0, sizeof(si));
+	*(int64_t *)(si + 0) = (int64_t)(ktime_ns() / 1000000000ull);
+	*(uint64_t *)(si + 32) = a->total * PAGE_SIZE;   /* totalram */
+	*(uint64_t *)(si + 40) = a->free * PAGE_SIZE;    /* freeram */
+	*(uint16_t *)(si + 80) = (uint16_t)p->vn->nprocs;
+	*(uint32_t *)(si + 104) = 1;                     /* mem_unit */
+	return copy_to_user(p, f->rdi, si, sizeof(si));
+}
+
+static long sys_getrandom(struct process *p, struct trap_frame *f)
+{
+	uint8_t k[256];
+	size_t n = f->rsi > sizeof(k) ? sizeof(k) : f->rsi;
+
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t v = rdtsc() * 0x9e3779b97f4a7c15ull;
+		unsigned char ok = 0;
+
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+		memcpy(k + i, &v, n - i < 8 ? n - i : 8);
+	}
+	return copy_to_user(p, f->rdi, k, n) ? -EFAULT : (long)n;
+}
+
+static long sys_prlimit64(struct process *p, struct trap_frame *f)
+{
+	uint64_t lim[2] = { ~0ull, ~0ull };
+
+	if (f->rsi == 3)        /* RLIMIT_STACK */
+		lim[0] = lim[1] = 8ull << 20;
+	else if (f->rsi == 7)   /* RLIMIT_NOFILE */
+		lim[0] = lim[1] = MAX_FD;
+	else if (f->rsi == 6)   /* RLIMIT_NPROC */
+		lim[0] = lim[1] = MAX_PROCS;
+	if (f->r10 && copy_to_user(p, f->r10, lim, sizeof(lim)))
+		return -EFAULT;
+	return 0;
+}
+
+static long sys_getrlimit(struct process *p, struct trap_frame *f)
+{
+	f->r10 = f->rsi;
+	f->rsi = f->rdi;
+	return sys_prlimit64(p, f);
+}
+
+static long sys_sched_getaffinity(struct process *p, struct trap_frame *f)
+{
+	uint64_t mask = 1;
+
+	if (f->rsi < 8)
+		return -EINVAL;
+	return copy_to_user(p, f->rdx, &mask, 8) ? -EFAULT : 8;
+}
+
+static long sys_sched_yield(struct process *p, struct trap_frame *f)
+{
+	sched_yield();
+	return 0;
+}
+
+static long sys_futex(struct process *p, struct trap_frame *f)
+{
+	uint32_t op = (uint32_t)f->rsi & 0x7f, val;
+
+	if (op == 0 || op == 9) {       /* FUTEX_WAIT(_BITSET): one thread per process: nobody can wake us */
+		if (copy_from_user(p, &val, f->rdi, 4))
+			return -EFAULT;
+		return val != (uint32_t)f->rdx ? -EAGAIN : -ETIMEDOUT;
+	}
+	if (op == 1 || op == 10)        /* FUTEX_WAKE(_BITSET) */
+		return 0;
+	return -ENOSYS;
+}
+
+/* ---- signals ------------------------------------------------------------------------ */
+
+static int default_ignored(int sig)
+{
+	return sig == SIGCHLD || sig == 18 || sig == 23 || sig == 28 || sig == 19 || sig == 20 || sig == 21 ||
+	       sig == 22;
+}
+
+int proc_kill(struct process *p, int sig)
+{
+	if (sig <= 0 || sig >= NSIG)
+		return -EINVAL;
+	if (p->zombie)
+		return 0;
+	if (sig != SIGKILL && p->act[sig].handler == 1)      /* SIG_IGN */
+		return 0;
+	if (sig != SIGKILL && p->act[sig].handler == 0 && default_ignored(sig))
+		return 0;
+	p->sig_pending |= 1ull << (sig - 1);
+	if (p->thread && p->thread != sched_current())
+		sched_wake(p->thread);
+	return 0;
+}
+
+static int pending_interrupt(struct process *p)
+{
+	return (p->sig_pending & ~p->sig_blocked) || (p->sig_pending & (1ull << (SIGKILL - 1)));
+}
+
+static long sys_kill(struct process *p, struct trap_frame *f)
+{
+	long pid = (long)f->rdi;
+	int sig = (int)f->rsi;
+	int found = 0;
+
+	if (sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct process *q = p->vn->procs[i];
+
+		if (!q || q->zombie)
+			continue;
+		if (pid > 0 ? q->pid == pid : (pid == 0 || pid == -1 || -pid == sys_getpgrp(p, f))) {
+			found = 1;
+			if (sig)
+				proc_kill(q, sig);
+		}
+	}
+	return found ? 0 : -ESRCH;
+}
+
+static long sys_tgkill(struct process *p, struct trap_frame *f)
+{
+	f->rdi = f->rsi;
+	f->rsi = f->rdx;
+	return sys_kill(p, f);
+}
+
+static long sys_rt_sigaction(struct process *p, struct trap_frame *f)
+{
+	int sig = (int)f->rdi;
+	struct k_sigaction ka;
+
+	if (sig <= 0 || sig >= NSIG || f->r10 != 8)
+		return -EINVAL;
+	if (f->rdx && copy_to_user(p, f->rdx, &p->act[sig], sizeof(ka)))
+		return -EFAULT;
+	if (f->rsi) {
+		if (sig == SIGKILL || sig == 19)
+			return -EINVAL;
+		if (copy_from_user(p, &ka, f->rsi, sizeof(ka)))
+			return -EFAULT;
+		p->act[sig] = ka;
+	}
+	return 0;
+}
+
+static long sys_rt_sigprocmask(struct process *p, struct trap_frame *f)
+{
+	uint64_t set, old = p->sig_blocked;
+
+	if (f->r10 != 8)
+		return -EINVAL;
+	if (f->rsi) {
+		if (copy_from_user(p, &set, f->rsi, 8))
+			return -EFAULT;
+		set &= ~((1ull << (SIGKILL - 1)) | (1ull << 18));
+		switch (f->rdi) {
+		case 0: p->sig_blocked |= set; break;
+		case 1: p->sig_blocked &= ~set; break;
+		case 2: p->sig_blocked = set; break;
+		default: return -EINVAL;
+		}
+	}
+	if (f->rdx && copy_to_user(p, f->rdx, &old, 8))
+		return -EFAULT;
+	return 0;
+}
+
+/* ---- exit --------------------------------------------------------------------------- */
+
+void vnode_maybe_free(struct vnode *vn);
+
+void proc_exit(struct process *p, int wait_status)
+{
+	struct vnode *vn = p->vn;
+	struct thread *t = p->thread;
+
+	fd_close_all(p);
+	t->cr3 = 0;
+	aspace_destroy(p);
+	p->wait_status = wait_status;
+	p->zombie = 1;
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct process *c = vn->procs[i];
+
+		if (c && c->parent == p) {
+			c->parent = NULL;
+			c->ppid = 1;
+		}
+	}
+	if (p->parent) {
+		proc_kill(p->parent, SIGCHLD);
+		if (p->parent->waiting)
+			sched_wake(p->parent->waiting);
+	}
+	vnode_process_exited(p);
+	t->proc = NULL;
+	if (!p->parent) {
+		proc_free(p);
+		vnode_maybe_free(vn);
+	}
+	thread_exit();
+}
+
+static long sys_exit(struct process *p, struct trap_frame *f)
+{
+	proc_exit(p, (int)((f->rdi & 0xff) << 8));
+}
+
+/* Deliver what is pending at a return to user mode: today every caught or
+ * default-fatal signal that is not blocked ends the process (handlers come next). */
+void proc_deliver_signals(struct process *p, struct trap_frame *f)
+{
+	uint64_t ready = p->sig_pending & (~p->sig_blocked | (1ull << (SIGKILL - 1)));
+
+	if (!ready)
+		return;
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (!(ready & (1ull << (sig - 1))))
+			continue;
+		p->sig_pending &= ~(1ull << (sig - 1));
+		if (sig != SIGKILL && p->act[sig].handler == 1)
+			continue;
+		if (sig != SIGKILL && p->act[sig].handler == 0 && default_ignored(sig))
+			continue;
+		proc_exit(p, sig);
+	}
+}
+
+/* ---- dispatch ----------------------------------------------------------------------- */
+
+static const sys_fn table[NOSYS_SLOTS] = {
+	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [4] = sys_stat, [5] = sys_fstat,
+	[6] = sys_lstat, [8] = sys_lseek, [9] = sys_mmap, [10] = sys_mprotect, [11] = sys_munmap,
+	[12] = sys_brk, [13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask, [16] = sys_ioctl,
+	[17] = sys_pread64, [18] = sys_pwrite64, [19] = sys_readv, [20] = sys_writev, [21] = sys_access,
+	[24] = sys_sched_yield, [25] = sys_mremap, [28] = sys_madvise, [32] = sys_dup, [33] = sys_dup2,
+	[35] = sys_nanosleep, [39] = sys_getpid, [40] = sys_sendfile, [60] = sys_exit, [62] = sys_kill,
+	[63] = sys_uname, [72] = sys_fcntl, [74] = sys_fsync, [75] = sys_fsync, [76] = sys_truncate,
+	[77] = sys_truncate_fd, [79] = sys_getcwd, [80] = sys_chdir, [82] = sys_rename, [83] = sys_mkdir,
+	[84] = sys_rmdir, [85] = sys_creat, [86] = sys_link, [87] = sys_unlink, [88] = sys_symlink,
+	[89] = sys_readlink, [90] = sys_chmod, [91] = sys_fchmod, [95] = sys_umask, [96] = sys_gettimeofday,
+	[97] = sys_getrlimit, [99] = sys_sysinfo, [102] = sys_getuid, [104] = sys_getuid, [107] = sys_getuid,
+	[108] = sys_getuid, [109] = sys_setpgid, [110] = sys_getppid, [111] = sys_getpgrp, [112] = sys_setsid,
+	[121] = sys_getpgrp, [124] = sys_getpgrp, [137] = sys_statfs, [158] = sys_arch_prctl,
+	[160] = sys_setpgid, [186] = sys_getpid, [201] = sys_time, [202] = sys_futex,
+	[204] = sys_sched_getaffinity, [217] = sys_getdents64, [218] = sys_set_tid_address,
+	[228] = sys_clock_gettime, [229] = sys_clock_getres, [230] = sys_clock_nanosleep, [231] = sys_exit,
+	[234] = sys_tgkill, [200] = sys_tgkill, [257] = sys_openat, [258] = sys_mkdirat, [262] = sys_newfstatat,
+	[263] = sys_unlinkat, [264] = sys_renameat, [266] = sys_symlinkat, [267] = sys_readlinkat,
+	[268] = sys_fchmodat, [269] = sys_faccessat, [273] = sys_set_robust_list, [292] = sys_dup3,
+	[302] = sys_prlimit64, [316] = sys_renameat, [318] = sys_getrandom, [439] = sys_faccessat,
+};
+
+void syscall_dispatch(struct trap_frame *f);
+void syscall_dispatch(struct trap_frame *f)
+{
+	struct process *p = proc_current();
+	uint64_t nr = f->rax;
+	long rc;
+
+	p->uframe = f;
+	if (nr < NOSYS_SLOTS && table[nr]) {
+		rc = table[nr](p, f);
+	} else {
+		rc = -ENOSYS;
+		p->vn->nosys_total++;
+		if (nr < NOSYS_SLOTS && p->vn->nosys[nr]++ == 0)
+			pr_debug("vnode %u: syscall %lu not implemented", p->vn->id, nr);
+	}
+	f->rax = (uint64_t)rc;
+	proc_deliver_signals(p, f);
+	if (need_resched)
+		sched_yield_to_main();
+}
+
+/* ---- user traps ---------------------------------------------------------------------- */
+
+static void user_trap(struct trap_frame *f)
+{
+	struct process *p = proc_current();
+	int sig;
+
+	if (!p) {
+		panic("user trap %lu without a process", f->vector);
+	}
+	p->uframe = f;
+	if (f->vector == 14) {
+		uint64_t va = read_cr2();
+		unsigned access = (f->error & (1u << 4)) ? MEM_ACCESS_EXEC :
+				  (f->error & 2) ? MEM_ACCESS_WRITE : MEM_ACCESS_READ;
+		int rc;
+
+		irq_enable();
+		rc = user_fault(p, va, access);
+		irq_disable();
+		if (rc == 0) {
+			proc_deliver_signals(p, f);
+			return;
+		}
+		if (rc != -EFAULT)
+			pr_warn("vnode %u pid %d: fault at %lx could not be served (%d)", p->vn->id, p->pid, va, rc);
+		sig = SIGSEGV;
+	} else if (f->vector == 0 || f->vector == 16 || f->vector == 19) {
+		sig = 8;                /* SIGFPE */
+	} else if (f->vector == 6) {
+		sig = 4;                /* SIGILL */
+	} else if (f->vector == 3 || f->vector == 1) {
+		sig = 5;                /* SIGTRAP */
+	} else {
+		sig = SIGSEGV;          /* #GP and the rest */
+	}
+	pr_info("vnode %u pid %d (%s): signal %d at rip %lx (exception %lu, address %lx)", p->vn->id, p->pid,
+		p->comm, sig, f->rip, f->vector, f->vector == 14 ? read_cr2() : 0);
+	irq_enable();
+	proc_exit(p, sig);
+}
+
+void proc_start_user(struct process *p, struct trap_frame *f)
+{
+	irq_disable();
+	p->uframe = f;
+	user_return(f);
+}
+
+void syscall_layer_init(void);
+void syscall_layer_init(void)
+{
+	syscall_init(syscall_entry);
+	user_trap_handler = user_trap;
+	uaccess_init();
+}
