@@ -36,14 +36,14 @@ enum fs_kind { FSJ_SIMPLE, FSJ_LS, FSJ_PUT, FSJ_GET };
 /* What a job asked for, chosen from "op" (fs) or the command name. */
 enum fs_verb {
 	V_STAT, V_LSTAT, V_LS, V_READLINK, V_MKDIR, V_RM, V_RMDIR, V_MV, V_SYMLINK, V_STATFS,
-	V_TRUNCATE, V_TOUCH, V_PUT, V_GET, V_PREAD,
+	V_TRUNCATE, V_TOUCH, V_SYNC, V_PUT, V_GET, V_PREAD,
 };
 
 static const struct { const char *name; enum fs_verb verb; } fs_ops[] = {
 	{ "stat", V_STAT }, { "lstat", V_LSTAT }, { "ls", V_LS }, { "readlink", V_READLINK },
 	{ "mkdir", V_MKDIR }, { "rm", V_RM }, { "unlink", V_RM }, { "rmdir", V_RMDIR },
 	{ "mv", V_MV }, { "rename", V_MV }, { "symlink", V_SYMLINK }, { "statfs", V_STATFS },
-	{ "truncate", V_TRUNCATE }, { "touch", V_TOUCH },
+	{ "truncate", V_TRUNCATE }, { "touch", V_TOUCH }, { "sync", V_SYNC },
 };
 
 enum call_state { CALL_FREE, CALL_WAITING, CALL_READY };
@@ -434,6 +434,10 @@ static int start_simple(struct gmmd *g, struct fs_job *j, uint64_t now)
 	case V_STATFS:
 		k->len = 0;
 		return call_send(g, j, k, FAB_OP_FS_STATFS, now);
+	case V_SYNC:                      /* the whole file system: handle ino 0 */
+		memset(k->req, 0, sizeof(struct fs_handle));
+		k->len = sizeof(struct fs_handle);
+		return call_send(g, j, k, FAB_OP_FS_FSYNC, now);
 	case V_TRUNCATE:
 		return step_send(g, j, k, build_path(k, FS_O_WRONLY, 0, j->path), FAB_OP_FS_OPEN, now);
 	case V_TOUCH:
@@ -495,7 +499,7 @@ static json_t *simple_done(struct gmmd *g, struct fs_job *j, struct fs_call *k, 
 		json_object_set_new(r, "node", json_integer(j->node));
 		json_object_set_new(r, "name", json_string(g->node[j->node].row.name));
 		return r;
-	case V_RM: case V_RMDIR: case V_MV:
+	case V_RM: case V_RMDIR: case V_MV: case V_SYNC:
 		return json_pack("{s:b}", "ok", 1);
 	case V_TRUNCATE:
 		if (k->rep_len != sizeof(struct fs_attr))
@@ -983,7 +987,7 @@ static enum fs_verb verb_of(const char *cmd, json_t *req, char *err, size_t errl
 		if (!strcmp(op, fs_ops[i].name))
 			return fs_ops[i].verb;
 	snprintf(err, errlen, "fs: unknown op '%.32s' (stat, lstat, ls, readlink, mkdir, rm, rmdir, "
-		 "mv, symlink, statfs, truncate, touch)", op ? op : "");
+		 "mv, symlink, statfs, truncate, touch, sync)", op ? op : "");
 	*ok = 0;
 	return V_STAT;
 }
@@ -994,7 +998,7 @@ static int parse_job(struct fs_job *j, const char *cmd, json_t *req, char *err, 
 	const char *p = NULL, *p2 = NULL;
 	long long v;
 
-	if (j->verb != V_STATFS && !(p = check_path(req, "path", cmd, 1, err, errlen)))
+	if (j->verb != V_STATFS && j->verb != V_SYNC && !(p = check_path(req, "path", cmd, 1, err, errlen)))
 		return -1;
 	switch (j->verb) {
 	case V_MV:

@@ -738,7 +738,7 @@ static const char fs_usage[] =
 "  stat PATH...  lstat PATH...  readlink PATH...\n"
 "  mkdir [-p] PATH...  rm PATH...  rmdir PATH...  mv FROM TO  ln -s TARGET PATH\n"
 "  touch PATH...            create empty files (existing ones are left alone)\n"
-"  truncate -s SIZE PATH    df\n"
+"  truncate -s SIZE PATH    df    sync (write the node's cache to its disk)\n"
 "-v prints the transfer rate of put and get. NODE: a storage node (default: the first up).\n";
 
 int cmd_fs(struct tess *t, int argc, char **argv)
@@ -805,5 +805,11 @@ int cmd_fs(struct tess *t, int argc, char **argv)
 		return fs_truncate(t, &fo, n, rest);
 	if (!strcmp(what, "df"))
 		return fs_df(t, &fo, n, rest);
+	if (!strcmp(what, "sync")) {
+		if (n)
+			die_usage("fs sync: no arguments (tess fs sync [--node NODE])");
+		json_decref(fs_call(t, fs_req(&fo, "fs", "sync"), "/"));
+		return 0;
+	}
 	die_usage("fs: unknown command '%s' (see: tess fs --help)", what);
 }
