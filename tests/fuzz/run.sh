@@ -41,3 +41,21 @@ echo "  CLANG $OUT/fuzz_ext2"
 }
 grep -E '^stat::number_of_executed_runs|^stat::peak_rss_mb' "$OUT/fuzz_ext2.log" || true
 echo "fuzz_ext2: no crash in ${TIME}s"
+
+# fuzz_elf: ELF load planning (monitors/process/elf.c) from the 4 KiB heads
+# of real executables in tests/fuzz/corpus/elf, for the same bounded time.
+mkdir -p "$OUT/corpus-elf"
+echo "  CLANG $OUT/fuzz_elf"
+"$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
+	-Iinclude -I. -idirafter kernel/include \
+	tests/fuzz/fuzz_elf.c monitors/process/elf.c -o "$OUT/fuzz_elf"
+"$OUT/fuzz_elf" -max_total_time="$TIME" -timeout=10 -rss_limit_mb=1024 \
+	-max_len=65536 -print_final_stats=1 -artifact_prefix="$OUT/elf-" \
+	"$OUT/corpus-elf" tests/fuzz/corpus/elf >"$OUT/fuzz_elf.log" 2>&1 || {
+	tail -n 60 "$OUT/fuzz_elf.log"
+	echo "fuzz_elf: FAILED (see $OUT/fuzz_elf.log and $OUT/elf-crash-*)"
+	exit 1
+}
+grep -E '^stat::number_of_executed_runs|^stat::peak_rss_mb' "$OUT/fuzz_elf.log" || true
+echo "fuzz_elf: no crash in ${TIME}s"
