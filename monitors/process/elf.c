@@ -338,10 +338,13 @@ static int place(const struct elf64_ehdr *eh, const struct elf64_phdr *loads[], 
 	if (eh->e_type == ET_DYN) {
 		uint64_t base = dyn_base;
 
-		if (base == 0) {
-			base = p->kind == ELF_KIND_PIE ? ELF_PIE_BASE : ELF_STATIC_PIE_BASE;
-			base = (base + p->align - 1) & ~(p->align - 1);
-		}
+		if (base == 0 && p->kind == ELF_KIND_PIE)
+			base = (ELF_PIE_BASE + p->align - 1) & ~(p->align - 1);
+		else if (base == 0 && span <= ELF_MMAP_TOP - ELF_USER_MIN)
+			base = (ELF_MMAP_TOP - span) & ~(p->align - 1);
+		else if (base == 0)
+			return fail(p, ELF_E_ADDR, -ENOEXEC,
+				    "image of %x bytes does not fit in user space", span, 0);
 		if (base & PAGE_MASK)
 			return fail(p, ELF_E_BASE, -EINVAL,
 				    "load base %x is not page-aligned", base, 0);

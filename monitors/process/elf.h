@@ -19,12 +19,12 @@
 /* One past the highest user address a segment may reach (Linux TASK_SIZE
  * on x86-64 with 4-level paging). */
 #define ELF_USER_TOP      0x00007ffffffff000ull
-/* Default bases for ET_DYN images, as Linux without randomisation: a PIE
- * (ET_DYN with PT_INTERP) at ELF_ET_DYN_BASE, and an interpreter or a
- * static-pie (ET_DYN without PT_INTERP) in the mmap area below the stack. */
-#define ELF_PIE_BASE        0x0000555555554000ull
-#define ELF_INTERP_BASE     0x00007ffff7fc0000ull
-#define ELF_STATIC_PIE_BASE 0x00007ffff7d00000ull
+/* Default placement of ET_DYN images, as Linux without randomisation: a
+ * PIE (ET_DYN with PT_INTERP) starts at ELF_ET_DYN_BASE; an interpreter or
+ * a static-pie (ET_DYN without PT_INTERP) ends at the top of the mmap area,
+ * which sits a 128 MiB stack gap below ELF_USER_TOP (where Linux puts ld.so). */
+#define ELF_PIE_BASE      0x0000555555554000ull
+#define ELF_MMAP_TOP      (ELF_USER_TOP - (128ull << 20))
 
 #define ELF_MAX_PHNUM     64   /* more program headers: rejected */
 #define ELF_MAX_LOADS     16   /* more PT_LOAD segments: rejected */
@@ -110,7 +110,7 @@ struct elf_plan {
 	uint64_t entry;               /* e_entry + bias: AT_ENTRY */
 	uint64_t phdr;                /* AT_PHDR: in-memory program headers (0: not loaded) */
 	uint16_t phent, phnum;        /* AT_PHENT, AT_PHNUM */
-	bool stack_exec;              /* PT_GNU_STACK has PF_X */
+	bool stack_exec;              /* PT_GNU_STACK has PF_X (absent: false, as on x86-64 Linux) */
 	bool has_interp;
 	char interp[ELF_INTERP_MAX];  /* PT_INTERP path, NUL-terminated ("" if none) */
 	unsigned nseg;
@@ -123,9 +123,11 @@ struct elf_plan {
 
 /*
  * Read and validate the executable in src and plan its loading. For ET_DYN
- * the image's lowest page is placed at dyn_base (page-aligned; 0 picks the
- * default for the kind: ELF_PIE_BASE for a PIE, ELF_STATIC_PIE_BASE for a
- * static-pie); for ET_EXEC dyn_base is ignored and the bias is 0.
+ * the image's lowest page is placed at dyn_base (page-aligned), or with
+ * dyn_base 0 by kind: a PIE at ELF_PIE_BASE (rounded up to the segments'
+ * largest p_align), anything else (static-pie, an interpreter) so that it
+ * ends at ELF_MMAP_TOP (rounded down to p_align). For ET_EXEC dyn_base is
+ * ignored and the bias is 0.
  *
  * Reads the ELF header, the program headers and the PT_INTERP string only,
  * usually in one read of the file's first page. Returns 0 with *plan filled,
@@ -135,10 +137,13 @@ struct elf_plan {
  * -ENOMEM if no scratch buffer. The plan is ~1.5 KiB: don't put it on a
  * small stack.
  *
- * A dynamically linked program (has_interp) needs its interpreter planned
- * too, at another base (e.g. ELF_INTERP_BASE): start execution at the
- * interpreter's entry with AT_BASE = interpreter plan's bias and AT_ENTRY,
- * AT_PHDR, AT_PHENT, AT_PHNUM from the program's plan.
+ * A dynamically linked program (has_interp) needs its interpreter (the
+ * path resolved through symlinks by the caller) planned too, usually with
+ * dyn_base 0: start execution at the interpreter's entry with AT_BASE = the
+ * interpreter plan's bias, and AT_ENTRY, AT_PHDR, AT_PHENT, AT_PHNUM from
+ * the program's plan. Like Linux, ignore an interpreter's own PT_INTERP.
+ * The caller also checks that the image does not collide with what else
+ * it maps (stack, the other image, brk).
  */
 int elf_plan_load(const struct elf_source *src, uint64_t dyn_base, struct elf_plan *plan);
 

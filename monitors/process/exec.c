@@ -294,7 +294,7 @@ int proc_exec(struct process *p, const char *path, const char *const *argv, size
 			goto out;
 		}
 		struct elf_source isrc = { .read = elf_read, .ctx = &ifile, .size = ia.size };
-		rc = elf_plan_load(&isrc, ELF_INTERP_BASE, interp);
+		rc = elf_plan_load(&isrc, 0, interp);
 		if (rc) {
 			strlcpy(reason, interp->reason, rlen);
 			goto out;

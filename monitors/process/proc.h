@@ -127,6 +127,29 @@ void proc_exit(struct process *p, int wait_status) __attribute__((noreturn));
 void proc_deliver_signals(struct process *p, struct trap_frame *f);
 int proc_kill(struct process *p, int sig);
 
+/* syscall.c: file descriptors and registration of calls defined elsewhere. */
+typedef long (*sys_fn)(struct process *p, struct trap_frame *f);
+void syscall_register(unsigned nr, sys_fn fn);
+struct file *file_new(int type);
+void file_put(struct file *fl);
+int fd_alloc(struct process *p, struct file *fl, int from, int cloexec);
+struct file *fd_get(struct process *p, long fd);
+void fd_close_all(struct process *p);
+int pending_interrupt(struct process *p);
+
+/* pipe.c */
+long pipe_read(struct process *p, struct file *fl, uint64_t buf, size_t count);
+long pipe_write(struct process *p, struct file *fl, uint64_t buf, size_t count);
+void pipe_release(struct file *fl);
+void pipe_init(void);
+
+/* signal.c: push a handler frame for sig; 0, or -EFAULT if the stack is unusable. */
+int signal_frame(struct process *p, struct trap_frame *f, int sig);
+void signal_init(void);
+
+/* fork.c: fork/vfork/clone, execve, wait4. */
+void fork_init(void);
+
 /* fsclient.c: RPCs to the vNode's storage node. */
 int fsc_open(struct vnode *vn, const char *path, uint32_t flags, uint32_t mode, struct fs_attr *out);
 int fsc_stat(struct vnode *vn, const char *path, int nofollow, struct fs_attr *out);

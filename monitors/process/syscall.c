@@ -46,7 +46,7 @@ typedef long (*sys_fn)(struct process *p, struct trap_frame *f);
 
 /* ---- file descriptors ----------------------------------------------------------- */
 
-static struct file *file_new(int type)
+struct file *file_new(int type)
 {
 	struct file *fl = calloc(1, sizeof(*fl));
 
@@ -57,13 +57,16 @@ static struct file *file_new(int type)
 	return fl;
 }
 
-static void file_put(struct file *fl)
+void file_put(struct file *fl)
 {
-	if (fl && --fl->refs == 0)
+	if (fl && --fl->refs == 0) {
+		if (fl->pipe)
+			pipe_release(fl);
 		free(fl);
+	}
 }
 
-static int fd_alloc(struct process *p, struct file *fl, int from, int cloexec)
+int fd_alloc(struct process *p, struct file *fl, int from, int cloexec)
 {
 	for (int fd = from < 0 ? 0 : from; fd < MAX_FD; fd++) {
 		if (!p->fd[fd]) {
@@ -75,12 +78,12 @@ static int fd_alloc(struct process *p, struct file *fl, int from, int cloexec)
 	return -EMFILE;
 }
 
-static struct file *fd_get(struct process *p, long fd)
+struct file *fd_get(struct process *p, long fd)
 {
 	return fd >= 0 && fd < MAX_FD ? p->fd[fd] : NULL;
 }
 
-static void fd_close_all(struct process *p)
+void fd_close_all(struct process *p)
 {
 	for (int fd = 0; fd < MAX_FD; fd++) {
 		file_put(p->fd[fd]);
@@ -166,9 +169,8 @@ static int file_attr(struct process *p, struct file *fl, struct fs_attr *a)
 
 /* ---- console ------------------------------------------------------------------- */
 
-static int pending_interrupt(struct process *p);
 
-static long vn_console_read(struct process *p, uint64_t buf, size_t count)
+static long vn_console_read_(struct process *p, uint64_t buf, size_t count)
 {
 	struct vnode *vn = p->vn;
 	size_t n;
@@ -227,9 +229,11 @@ static long do_read(struct process *p, struct file *fl, uint64_t buf, size_t cou
 	if ((fl->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
 	if (fl->type == FILE_CONSOLE)
-		return vn_console_read(p, buf, count);
+		return vn_console_read_(p, buf, count);
+	if (fl->type == FILE_PIPE_READ)
+		return pipe_read(p, fl, buf, count);
 	if (fl->type != FILE_FS)
-		return -EINVAL;
+		return -EBADF;
 	if ((fl->mode & S_IFMT) == S_IFDIR)
 		return -EISDIR;
 	k = malloc(IO_CHUNK);
@@ -270,8 +274,10 @@ static long do_write(struct process *p, struct file *fl, uint64_t buf, size_t co
 		return -EBADF;
 	if (fl->type == FILE_CONSOLE)
 		return vn_console_write(p, fl->stream, buf, count);
+	if (fl->type == FILE_PIPE_WRITE)
+		return pipe_write(p, fl, buf, count);
 	if (fl->type != FILE_FS)
-		return -EINVAL;
+		return -EBADF;
 	k = malloc(IO_CHUNK);
 	if (!k)
 		return -ENOMEM;
@@ -1316,7 +1322,7 @@ int proc_kill(struct process *p, int sig)
 	return 0;
 }
 
-static int pending_interrupt(struct process *p)
+int pending_interrupt(struct process *p)
 {
 	return (p->sig_pending & ~p->sig_blocked) || (p->sig_pending & (1ull << (SIGKILL - 1)));
 }
@@ -1432,8 +1438,8 @@ static long sys_exit(struct process *p, struct trap_frame *f)
 	proc_exit(p, (int)((f->rdi & 0xff) << 8));
 }
 
-/* Deliver what is pending at a return to user mode: today every caught or
- * default-fatal signal that is not blocked ends the process (handlers come next). */
+/* Deliver what is pending at a return to user mode: a caught signal gets a
+ * frame on the user stack (signal.c); a default-fatal one ends the process. */
 void proc_deliver_signals(struct process *p, struct trap_frame *f)
 {
 	uint64_t ready = p->sig_pending & (~p->sig_blocked | (1ull << (SIGKILL - 1)));
@@ -1448,13 +1454,18 @@ void proc_deliver_signals(struct process *p, struct trap_frame *f)
 			continue;
 		if (sig != SIGKILL && p->act[sig].handler == 0 && default_ignored(sig))
 			continue;
+		if (sig != SIGKILL && p->act[sig].handler > 1) {
+			if (signal_frame(p, f, sig) == 0)
+				return;           /* one handler at a time; the rest stay pending */
+			proc_exit(p, SIGSEGV);    /* no room for the frame: like Linux, force SIGSEGV */
+		}
 		proc_exit(p, sig);
 	}
 }
 
 /* ---- dispatch ----------------------------------------------------------------------- */
 
-static const sys_fn table[NOSYS_SLOTS] = {
+static sys_fn table[NOSYS_SLOTS] = {
 	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [4] = sys_stat, [5] = sys_fstat,
 	[6] = sys_lstat, [8] = sys_lseek, [9] = sys_mmap, [10] = sys_mprotect, [11] = sys_munmap,
 	[12] = sys_brk, [13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask, [16] = sys_ioctl,
@@ -1476,6 +1487,12 @@ static const sys_fn table[NOSYS_SLOTS] = {
 	[268] = sys_fchmodat, [269] = sys_faccessat, [273] = sys_set_robust_list, [292] = sys_dup3,
 	[302] = sys_prlimit64, [316] = sys_renameat, [318] = sys_getrandom, [439] = sys_faccessat,
 };
+
+void syscall_register(unsigned nr, sys_fn fn)
+{
+	if (nr < NOSYS_SLOTS)
+		table[nr] = fn;
+}
 
 void syscall_dispatch(struct trap_frame *f);
 void syscall_dispatch(struct trap_frame *f)
@@ -1554,4 +1571,7 @@ void syscall_layer_init(void)
 	syscall_init(syscall_entry);
 	user_trap_handler = user_trap;
 	uaccess_init();
+	pipe_init();
+	signal_init();
+	fork_init();
 }

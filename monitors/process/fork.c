@@ -1,0 +1,295 @@
+/*
+ * fork.c - process creation and replacement: fork/vfork/clone (a new
+ * address space copied by the memory node after the parent's dirty lines are
+ * written back), execve, and wait4 with zombies reaped by their parent.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <tessera/errno.h>
+#include <arch/cpu.h>
+#include <kernel/console.h>
+#include <kernel/mm.h>
+#include <net/fabric.h>
+#include <excache/pageset.h>
+#include "proc.h"
+
+#define CLONE_VM             0x00000100ull
+#define CLONE_VFORK          0x00004000ull
+#define CLONE_THREAD         0x00010000ull
+#define CLONE_SETTLS         0x00080000ull
+#define CLONE_PARENT_SETTID  0x00100000ull
+#define CLONE_CHILD_CLEARTID 0x00200000ull
+#define CLONE_CHILD_SETTID   0x01000000ull
+#define WNOHANG              1
+#define MAX_EXEC_STRINGS     1024
+#define EXEC_STRINGS_BYTES   (256u * 1024u)
+
+struct child_start {
+	struct process *p;
+	struct trap_frame frame;
+	uint64_t set_tid;            /* CLONE_CHILD_SETTID address, or 0 */
+};
+
+static void child_entry(void *arg)
+{
+	struct child_start *cs = arg;
+	struct process *p = cs->p;
+	struct trap_frame *f = (struct trap_frame *)((sched_current()->stack_top - sizeof(*f)) & ~15ull);
+	int32_t tid = p->pid;
+
+	*f = cs->frame;
+	if (cs->set_tid)
+		copy_to_user(p, cs->set_tid, &tid, sizeof(tid));
+	free(cs);
+	proc_start_user(p, f);
+}
+
+static long do_fork(struct process *p, struct trap_frame *f, uint64_t flags, uint64_t newsp,
+		    uint64_t ptid, uint64_t ctid, uint64_t tls)
+{
+	struct vnode *vn = p->vn;
+	struct process *c;
+	struct child_start *cs;
+	struct mem_fork_req rq;
+	uint32_t rlen;
+	int rc;
+
+	if (flags & (CLONE_VM | CLONE_THREAD))
+		return -ENOSYS;                  /* threads: not yet */
+	c = proc_alloc(vn, p);
+	if (!c)
+		return -EAGAIN;                  /* the per-vNode process limit (fork bombs stop here) */
+	cs = calloc(1, sizeof(*cs));
+	if (!cs) {
+		proc_free(c);
+		return -ENOMEM;
+	}
+	/* The memory node copies what it holds: give it the parent's dirty lines first. */
+	rc = excache_writeback_all(&p->as);
+	if (rc)
+		goto fail;
+	rq.parent_as = p->as.as_id;
+	rq.child_as = ((uint64_t)fabric_self() << 40) | next_as_serial++;
+	rc = fabric_call(vn->mnode, FAB_OP_MEM_AS_FORK, &rq, sizeof(rq), NULL, 0, &rlen, 0, 0);
+	if (rc)
+		goto fail;
+	rc = aspace_init(&c->as, rq.child_as, vn->mnode, vn->cache);
+	if (rc)
+		goto fail_remote;
+	c->as.owner = c;
+	c->as.region_of = p->as.region_of;
+	c->as.fill_from_file = p->as.fill_from_file;
+	rc = aspace_copy_backed(&c->as, &p->as);
+	if (rc == 0)
+		rc = vm_space_clone(&c->vm, &p->vm, p->vm.ops, c);
+	if (rc) {
+		aspace_release(&c->as);
+		goto fail_remote;
+	}
+	for (int fd = 0; fd < MAX_FD; fd++) {
+		if (p->fd[fd]) {
+			c->fd[fd] = p->fd[fd];
+			c->fd[fd]->refs++;
+			c->cloexec[fd] = p->cloexec[fd];
+		}
+	}
+	memcpy(c->act, p->act, sizeof(c->act));
+	c->sig_blocked = p->sig_blocked;
+	c->umask = p->umask;
+	strlcpy(c->comm, p->comm, sizeof(c->comm));
+	if (flags & CLONE_CHILD_CLEARTID)
+		c->clear_child_tid = ctid;
+
+	cs->p = c;
+	cs->frame = *f;
+	cs->frame.rax = 0;
+	if (newsp)
+		cs->frame.rsp = newsp;
+	cs->set_tid = (flags & CLONE_CHILD_SETTID) ? ctid : 0;
+	c->thread = thread_create("proc", child_entry, cs);
+	if (!c->thread) {
+		fd_close_all(c);
+		vm_space_destroy(&c->vm);
+		aspace_release(&c->as);
+		goto fail_remote;
+	}
+	c->thread->proc = c;
+	c->thread->cr3 = virt_to_phys(c->as.root);
+	c->thread->fs_base = (flags & CLONE_SETTLS) ? tls : sched_current()->fs_base;
+	__asm__ volatile("fxsave64 (%0)" :: "r"(c->thread->fpu) : "memory");
+	c->thread->fpu_valid = 1;
+	if (flags & CLONE_PARENT_SETTID) {
+		int32_t tid = c->pid;
+
+		copy_to_user(p, ptid, &tid, sizeof(tid));
+	}
+	return c->pid;
+fail_remote:
+	{
+		struct mem_as_req d = { .as_id = rq.child_as, .vnode = vn->id };
+
+		fabric_call(vn->mnode, FAB_OP_MEM_AS_DESTROY, &d, sizeof(d), NULL, 0, &rlen, 0, 0);
+	}
+fail:
+	free(cs);
+	proc_free(c);
+	return rc;
+}
+
+static long sys_fork(struct process *p, struct trap_frame *f)
+{
+	return do_fork(p, f, 17, 0, 0, 0, 0);
+}
+
+static long sys_clone(struct process *p, struct trap_frame *f)
+{
+	return do_fork(p, f, f->rdi, f->rsi, f->rdx, f->r10, f->r8);
+}
+
+/* Copy a NULL-terminated user array of strings into one kernel block. */
+static long copy_strings(struct process *p, uint64_t uarr, char ***out, size_t *count, char **block, size_t *used)
+{
+	char **v = calloc(MAX_EXEC_STRINGS + 1, sizeof(char *));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	while (uarr) {
+		uint64_t ptr;
+		long len;
+
+		if (n == MAX_EXEC_STRINGS) {
+			free(v);
+			return -E2BIG;
+		}
+		if (copy_from_user(p, &ptr, uarr + n * 8, 8)) {
+			free(v);
+			return -EFAULT;
+		}
+		if (!ptr)
+			break;
+		len = strncpy_from_user(p, *block + *used, ptr, EXEC_STRINGS_BYTES - *used);
+		if (len < 0) {
+			free(v);
+			return len == -ENAMETOOLONG ? -E2BIG : len;
+		}
+		v[n++] = *block + *used;
+		*used += (size_t)len + 1;
+	}
+	v[n] = NULL;
+	*out = v;
+	*count = n;
+	return 0;
+}
+
+static long sys_execve(struct process *p, struct trap_frame *f)
+{
+	char *path = malloc(FS_PATH_MAX), *block = malloc(EXEC_STRINGS_BYTES);
+	char **argv = NULL, **envp = NULL;
+	size_t argc = 0, envc = 0, used = 0;
+	char reason[128];
+	long rc;
+
+	if (!path || !block) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	{
+		char *tmp = malloc(FS_PATH_MAX);
+
+		rc = tmp ? strncpy_from_user(p, tmp, f->rdi, FS_PATH_MAX) : -ENOMEM;
+		if (rc >= 0)
+			rc = path_resolve(p, -100, tmp, path, FS_PATH_MAX);
+		free(tmp);
+	}
+	if (rc < 0)
+		goto out;
+	if ((rc = copy_strings(p, f->rsi, &argv, &argc, &block, &used)) ||
+	    (rc = copy_strings(p, f->rdx, &envp, &envc, &block, &used)))
+		goto out;
+	if (argc == 0) {
+		/* Linux passes an empty argv[0] in this case. */
+		argv[0] = block + used;
+		block[used++] = 0;
+		argv[1] = NULL;
+		argc = 1;
+	}
+	rc = exec_check(p->vn, path, reason, sizeof(reason));
+	if (rc)
+		goto out;
+	rc = proc_exec(p, path, (const char *const *)argv, argc, (const char *const *)envp, envc, f, reason,
+		       sizeof(reason));
+	if (rc) {
+		/* Past the point of no return: the old image is gone. */
+		pr_warn("vnode %u pid %d: exec of %s failed late (%ld): %s", p->vn->id, p->pid, path, rc, reason);
+		proc_exit(p, 11);
+	}
+	for (int fd = 0; fd < MAX_FD; fd++) {
+		if (p->fd[fd] && p->cloexec[fd]) {
+			file_put(p->fd[fd]);
+			p->fd[fd] = NULL;
+			p->cloexec[fd] = 0;
+		}
+	}
+	rc = 0;
+out:
+	free(path);
+	free(block);
+	free(argv);
+	free(envp);
+	return rc;
+}
+
+static long sys_wait4(struct process *p, struct trap_frame *f)
+{
+	long pid = (long)f->rdi;
+	uint64_t ustatus = f->rsi;
+	int options = (int)f->rdx;
+
+	for (;;) {
+		int children = 0;
+
+		for (int i = 0; i < MAX_PROCS; i++) {
+			struct process *c = p->vn->procs[i];
+
+			if (!c || c->parent != p)
+				continue;
+			if (pid > 0 && c->pid != pid)
+				continue;
+			children++;
+			if (c->zombie) {
+				int32_t st = c->wait_status;
+				long cpid = c->pid;
+
+				if (ustatus && copy_to_user(p, ustatus, &st, 4))
+					return -EFAULT;
+				if (f->r10) {
+					uint8_t ru[144];
+
+					memset(ru, 0, sizeof(ru));
+					copy_to_user(p, f->r10, ru, sizeof(ru));
+				}
+				proc_free(c);
+				return cpid;
+			}
+		}
+		if (!children)
+			return -ECHILD;
+		if (options & WNOHANG)
+			return 0;
+		if (pending_interrupt(p))
+			return -EINTR;
+		p->waiting = sched_current();
+		sched_block(0);
+		p->waiting = NULL;
+	}
+}
+
+void fork_init(void)
+{
+	syscall_register(56, sys_clone);
+	syscall_register(57, sys_fork);
+	syscall_register(58, sys_fork);
+	syscall_register(59, sys_execve);
+	syscall_register(61, sys_wait4);
+}
