@@ -1245,7 +1245,7 @@ static void test_crash_points(void **state)
 	im->record = false;
 	fill_pattern(exp, 777, 7000);
 	snprintf(crash, sizeof(crash), "%s/crash.img", im->dir);
-	step = im->nwlog / 40 + 1;
+	step = im->nwlog / 24 + 1;
 	for (size_t k = 0; k <= im->nwlog; k += (k + step > im->nwlog && k < im->nwlog) ?
 	     im->nwlog - k : step) {
 		int rc;

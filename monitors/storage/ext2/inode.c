@@ -9,6 +9,9 @@
 
 /* Direct I/O moves at most this many contiguous blocks per device call. */
 #define EXT2_MAX_RUN_BLOCKS 64u
+/* Reads at least this long bypass the cache for whole uncached blocks;
+ * shorter ones fill it, so small files read again and again stay hot. */
+#define EXT2_DIRECT_READ_BLOCKS 8u
 
 /* ---- inode slots ----------------------------------------------------------- */
 
@@ -543,9 +546,11 @@ int64_t ext2_read(struct ext2_fs *fs, ext2_ino_t ino, uint64_t off, void *buf, s
 			return rc;
 		if (pblk == 0) {
 			memset(out + done, 0, n);
-		} else if (n == fs->block_size && !bcache_peek(&fs->bc, pblk)) {
-			/* Whole uncached blocks go straight to the caller's buffer,
-			 * as many physically contiguous ones as one request takes. */
+		} else if (n == fs->block_size &&
+			   len - done >= (size_t)EXT2_DIRECT_READ_BLOCKS * fs->block_size &&
+			   !bcache_peek(&fs->bc, pblk)) {
+			/* Whole uncached blocks of a long read go straight to the
+			 * caller's buffer, contiguous ones in one request. */
 			uint32_t run = 1, next;
 
 			while (run < EXT2_MAX_RUN_BLOCKS &&
