@@ -83,3 +83,10 @@ UNIT_TESTS += test_vmspace
 test_vmspace_SRCS := tests/unit/test_vmspace.c kernel/vmspace.c
 test_vmspace_CFLAGS := $(KUNIT_CFLAGS)
 test_vmspace_LDLIBS := $(KUNIT_LDLIBS)
+
+# Fuzzing the ext2 library (libFuzzer; needs clang): `make fuzz` runs it for
+# FUZZ_TIME seconds from the seed images and fails on any crash.
+FUZZ_TIME ?= 60
+fuzz:
+	$(Q)sh tests/fuzz/run.sh $(FUZZ_TIME)
+.PHONY: fuzz
