@@ -4,7 +4,7 @@
  *
  * Each command is a job that advances when a reply arrives or a deadline
  * passes, so the event loop never blocks. Bulk transfers (fs-put, fs-get,
- * fs-pread) and `ls -l` keep several RPCs in flight: at most FS_WINDOW per
+ * fs-pread, fs-pwrite) and `ls -l` keep several RPCs in flight: at most FS_WINDOW per
  * storage node, because the hub drops frames once a node's datagram queue
  * (net.unix.max_dgram_qlen, 10 by default) is full. fs-put reads the raw bytes
  * that follow its request line only as fast as the node takes them; fs-get
@@ -36,7 +36,7 @@ enum fs_kind { FSJ_SIMPLE, FSJ_LS, FSJ_PUT, FSJ_GET };
 /* What a job asked for, chosen from "op" (fs) or the command name. */
 enum fs_verb {
 	V_STAT, V_LSTAT, V_LS, V_READLINK, V_MKDIR, V_RM, V_RMDIR, V_MV, V_SYMLINK, V_STATFS,
-	V_TRUNCATE, V_TOUCH, V_SYNC, V_PUT, V_GET, V_PREAD,
+	V_TRUNCATE, V_TOUCH, V_SYNC, V_PUT, V_GET, V_PREAD, V_PWRITE,
 };
 
 static const struct { const char *name; enum fs_verb verb; } fs_ops[] = {
@@ -717,11 +717,13 @@ static int put_fill(struct gmmd *g, struct fs_job *j, uint64_t now)
 		size_t have = control_input(j->c, &in);
 		int rc;
 
+		if (j->verb == V_PWRITE)
+			n = (uint32_t)j->end;     /* one write per offset */
 		if (have < n)
 			return 0;                 /* wait for the client's bytes */
 		memset(rq, 0, sizeof(*rq));
 		rq->h = j->h;
-		rq->off = j->issued;
+		rq->off = j->verb == V_PWRITE ? j->offs[j->seq_next] : j->issued;
 		rq->len = n;
 		memcpy(rq + 1, in, n);
 		k->len = (uint32_t)sizeof(*rq) + n;
@@ -733,6 +735,7 @@ static int put_fill(struct gmmd *g, struct fs_job *j, uint64_t now)
 		control_consume(j->c, n);
 		j->taken += n;
 		j->issued += n;
+		j->seq_next++;
 		fsn.bytes_in += n;
 	}
 	return 0;
@@ -790,6 +793,9 @@ static json_t *put_done(struct gmmd *g, struct fs_job *j, struct fs_call *k, uin
 		if (rc)
 			return put_fail(g, j, rc);
 		j->phase = 3;
+		if (j->verb == V_PWRITE)
+			return json_pack("{s:b, s:I, s:I}", "ok", 1, "bytes", (json_int_t)j->size,
+					 "writes", (json_int_t)j->noffs);
 		return json_pack("{s:b, s:I}", "ok", 1, "bytes", (json_int_t)j->size);
 	}
 	return put_fail(g, j, -EIO);
@@ -938,7 +944,7 @@ static int get_finished(struct fs_job *j)
 int fs_is_cmd(const char *cmd)
 {
 	return !strcmp(cmd, "fs") || !strcmp(cmd, "fs-put") || !strcmp(cmd, "fs-get") ||
-	       !strcmp(cmd, "fs-pread");
+	       !strcmp(cmd, "fs-pread") || !strcmp(cmd, "fs-pwrite");
 }
 
 static const char *check_path(json_t *req, const char *key, const char *cmd, int absolute,
@@ -982,6 +988,8 @@ static enum fs_verb verb_of(const char *cmd, json_t *req, char *err, size_t errl
 		return V_GET;
 	if (!strcmp(cmd, "fs-pread"))
 		return V_PREAD;
+	if (!strcmp(cmd, "fs-pwrite"))
+		return V_PWRITE;
 	op = json_string_value(json_object_get(req, "op"));
 	for (size_t i = 0; op && i < sizeof(fs_ops) / sizeof(fs_ops[0]); i++)
 		if (!strcmp(op, fs_ops[i].name))
@@ -1052,13 +1060,14 @@ static int parse_job(struct fs_job *j, const char *cmd, json_t *req, char *err, 
 		}
 		j->end = v == -2 || j->off + (uint64_t)v < j->off ? UINT64_MAX : j->off + (uint64_t)v;
 		break;
-	case V_PREAD: {
+	case V_PREAD:
+	case V_PWRITE: {
 		json_t *arr = json_object_get(req, "offsets"), *x;
 		size_t i;
 
 		v = nonneg(req, "len", -1);
 		if (v < 1 || v > FS_IO_MAX) {
-			snprintf(err, errlen, "fs-pread: \"len\" must be 1..%u", FS_IO_MAX);
+			snprintf(err, errlen, "%s: \"len\" must be 1..%u", cmd, FS_IO_MAX);
 			return -1;
 		}
 		j->end = (uint64_t)v;
@@ -1068,8 +1077,8 @@ static int parse_job(struct fs_job *j, const char *cmd, json_t *req, char *err, 
 			json_incref(arr);
 		if (!json_is_array(arr) || json_array_size(arr) < 1 || json_array_size(arr) > FS_PREAD_MAX) {
 			json_decref(arr);
-			snprintf(err, errlen, "fs-pread: \"offsets\" must be an array of 1..%u offsets",
-				 FS_PREAD_MAX);
+			snprintf(err, errlen, "%s: \"offsets\" must be an array of 1..%u offsets",
+				 cmd, FS_PREAD_MAX);
 			return -1;
 		}
 		j->noffs = json_array_size(arr);
@@ -1077,12 +1086,14 @@ static int parse_job(struct fs_job *j, const char *cmd, json_t *req, char *err, 
 		json_array_foreach(arr, i, x) {
 			if (!j->offs || !json_is_integer(x) || json_integer_value(x) < 0) {
 				json_decref(arr);
-				snprintf(err, errlen, "fs-pread: offsets must be non-negative integers");
+				snprintf(err, errlen, "%s: offsets must be non-negative integers", cmd);
 				return -1;
 			}
 			j->offs[i] = (uint64_t)json_integer_value(x);
 		}
 		json_decref(arr);
+		if (j->verb == V_PWRITE)
+			j->size = j->noffs * j->end;      /* raw bytes that follow, len per offset */
 		break;
 	}
 	default:
@@ -1116,9 +1127,10 @@ json_t *fs_start(struct gmmd *g, struct ctl_client *c, const char *cmd, json_t *
 	j->verb = verb_of(cmd, req, err, sizeof(err), &ok);
 	if (!ok || parse_job(j, cmd, req, err, sizeof(err)) < 0 ||
 	    (node = pick_node(g, req, err, sizeof(err))) < 0) {
-		if (j->verb == V_PUT && nonneg(req, "size", -1) >= 0) {
+		if ((j->verb == V_PUT && nonneg(req, "size", -1) >= 0) || (j->verb == V_PWRITE && j->size)) {
 			/* The client sends its bytes anyway: drop them before the next request. */
-			j->size = (uint64_t)nonneg(req, "size", -1);
+			if (j->verb == V_PUT)
+				j->size = (uint64_t)nonneg(req, "size", -1);
 			j->kind = FSJ_PUT;
 			j->done = 1;
 			control_reply(c, fail_msg("%s", err));
@@ -1129,7 +1141,8 @@ json_t *fs_start(struct gmmd *g, struct ctl_client *c, const char *cmd, json_t *
 		return fail_msg("%s", err);
 	}
 	j->node = (uint16_t)node;
-	j->kind = j->verb == V_PUT ? FSJ_PUT : j->verb == V_GET || j->verb == V_PREAD ? FSJ_GET :
+	j->kind = j->verb == V_PUT || j->verb == V_PWRITE ? FSJ_PUT :
+		  j->verb == V_GET || j->verb == V_PREAD ? FSJ_GET :
 		  j->verb == V_LS ? FSJ_LS : FSJ_SIMPLE;
 	j->ncall = j->kind == FSJ_SIMPLE ? 1 : FS_WINDOW;
 	j->call = calloc(j->ncall, sizeof(struct fs_call));
@@ -1153,7 +1166,9 @@ json_t *fs_start(struct gmmd *g, struct ctl_client *c, const char *cmd, json_t *
 			rc = call_send(g, j, &j->call[0], FAB_OP_FS_OPEN, now);
 		break;
 	case FSJ_PUT:
-		rc = build_path(&j->call[0], FS_O_WRONLY | FS_O_CREAT | FS_O_TRUNC, j->mode, j->path);
+		/* put replaces the file; pwrite writes into an existing one */
+		rc = build_path(&j->call[0], j->verb == V_PWRITE ? FS_O_WRONLY :
+				FS_O_WRONLY | FS_O_CREAT | FS_O_TRUNC, j->mode, j->path);
 		if (!rc)
 			rc = call_send(g, j, &j->call[0], FAB_OP_FS_OPEN, now);
 		break;

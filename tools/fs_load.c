@@ -8,6 +8,9 @@
  *   fs-load [--state DIR] [--conns N] rm DIR COUNT       remove them
  *   fs-load [--state DIR] [--conns N] pread FILE COUNT [--len L] [--seed S]
  *                                                         COUNT random L-byte reads (default 4096)
+ *   fs-load [--state DIR] [--conns N] pwrite FILE COUNT [--len L] [--seed S]
+ *                                                         COUNT random L-byte writes inside FILE
+ *                                                         (each request of 256 ends in an fsync)
  *
  * Prints one line: "<what>: N ok, E failed in S s (R/s)"; exits 1 if any failed.
  */
@@ -75,14 +78,55 @@ static void conn_open(struct conn *c, const char *state)
 		die("out of memory");
 }
 
+static void queue_bytes(struct conn *c, const void *p, size_t n)
+{
+	if (c->out_off) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	if (c->out_len + n > c->out_cap) {
+		c->out_cap = (c->out_len + n) * 2;
+		c->out = realloc(c->out, c->out_cap);
+		if (!c->out)
+			die("out of memory");
+	}
+	memcpy(c->out + c->out_len, p, n);
+	c->out_len += n;
+}
+
+/* A request line, and for fs-pwrite the "raw" bytes that follow it (released here). */
 static void queue_json(struct conn *c, json_t *req)
 {
 	char *s = json_dumps(req, JSON_COMPACT);
 	size_t n = s ? strlen(s) : 0;
+	json_t *raw = json_object_get(req, "raw_bytes");
 
+	if (raw) {
+		json_incref(raw);
+		json_object_del(req, "raw_bytes");
+		free(s);
+		s = json_dumps(req, JSON_COMPACT);
+		n = s ? strlen(s) : 0;
+	}
 	json_decref(req);
 	if (!s)
 		die("out of memory");
+	if (raw) {
+		queue_bytes(c, s, n);
+		queue_bytes(c, "\n", 1);
+		for (json_int_t left = json_integer_value(raw); left > 0;) {
+			static char junk[8192];
+			size_t k = left < (json_int_t)sizeof(junk) ? (size_t)left : sizeof(junk);
+
+			queue_bytes(c, junk, k);
+			left -= (json_int_t)k;
+		}
+		json_decref(raw);
+		c->outstanding++;
+		free(s);
+		return;
+	}
 	if (c->out_off) {
 		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
 		c->out_len -= c->out_off;
@@ -129,7 +173,9 @@ static void take_replies(struct conn *c)
 		if (r && json_is_true(json_object_get(r, "ok"))) {
 			json_t *reads = json_object_get(r, "reads");
 
-			if (reads) {              /* fs-pread: its data follows */
+			if (json_object_get(r, "writes")) {
+				n_ok += (uint64_t)json_integer_value(json_object_get(r, "writes"));
+			} else if (reads) {       /* fs-pread: its data follows */
 				n_ok += (uint64_t)json_integer_value(reads);
 				c->raw_left = (uint64_t)json_integer_value(json_object_get(r, "size"));
 			} else {
@@ -244,10 +290,10 @@ static uint64_t xorshift(uint64_t *s)
 	return *s;
 }
 
-static json_t *next_pread(void *arg)
+static json_t *next_rw(struct preads *w, const char *cmd)
 {
-	struct preads *w = arg;
-	json_t *offs;
+	json_t *offs, *req;
+	size_t n;
 
 	if (w->next >= w->count)
 		return NULL;
@@ -255,8 +301,22 @@ static json_t *next_pread(void *arg)
 	for (int i = 0; i < PREAD_BATCH && w->next < w->count; i++, w->next++)
 		json_array_append_new(offs, json_integer((json_int_t)(xorshift(&w->rng) % w->pages *
 								       (uint64_t)w->len)));
-	return json_pack("{s:s, s:s, s:o, s:i}", "cmd", "fs-pread", "path", w->path, "offsets", offs,
-			 "len", (int)w->len);
+	n = json_array_size(offs);
+	req = json_pack("{s:s, s:s, s:o, s:i}", "cmd", cmd, "path", w->path, "offsets", offs,
+			"len", (int)w->len);
+	if (!strcmp(cmd, "fs-pwrite"))
+		json_object_set_new(req, "raw_bytes", json_integer((json_int_t)(n * (size_t)w->len)));
+	return req;
+}
+
+static json_t *next_pread(void *arg)
+{
+	return next_rw(arg, "fs-pread");
+}
+
+static json_t *next_pwrite(void *arg)
+{
+	return next_rw(arg, "fs-pwrite");
 }
 
 static uint64_t file_size(const char *state, const char *path)
@@ -292,7 +352,7 @@ static uint64_t file_size(const char *state, const char *path)
 static void usage(void)
 {
 	fprintf(stderr, "usage: fs-load [--state DIR] [--conns N] touch|rm DIR COUNT\n"
-		"       fs-load [--state DIR] [--conns N] pread FILE COUNT [--len L] [--seed S]\n");
+		"       fs-load [--state DIR] [--conns N] pread|pwrite FILE COUNT [--len L] [--seed S]\n");
 	exit(2);
 }
 
@@ -340,7 +400,7 @@ int main(int argc, char **argv)
 
 		t0 = now_s();
 		run(cs, (int)conns, next_name, &w);
-	} else if (!strcmp(what, "pread")) {
+	} else if (!strcmp(what, "pread") || !strcmp(what, "pwrite")) {
 		struct preads w = { .path = target, .count = count, .len = len, .rng = seed | 1 };
 		uint64_t size = file_size(state, target);
 
@@ -348,7 +408,7 @@ int main(int argc, char **argv)
 			die("the file is smaller than one read");
 		w.pages = size / (uint64_t)len;
 		t0 = now_s();
-		run(cs, (int)conns, next_pread, &w);
+		run(cs, (int)conns, what[1] == 'r' ? next_pread : next_pwrite, &w);
 	} else {
 		usage();
 	}
