@@ -168,10 +168,16 @@ static void mutate(struct ext2_fs *fs)
 		ext2_symlink(fs, d, "s", "../fz/f", 0, 0, &ino);
 		ext2_lookup(fs, d, "s", EXT2_LOOKUP_FOLLOW, &ino);
 		ext2_link(fs, f, EXT2_ROOT_INO, "hard");
+		ext2_chmod(fs, f, 0600);
+		ext2_chown(fs, f, 1000, EXT2_ID_KEEP);
+		ext2_utimes(fs, f, 5, EXT2_TIME_NOW);
+		ext2_check_generation(fs, f, 0);
+		ext2_mknod(fs, d, "fifo", EXT2_S_IFIFO | 0600, 0, 0, 0, &ino);
+		ext2_fsync(fs, f);
 		ext2_rename(fs, d, "f", EXT2_ROOT_INO, "moved");
 		ext2_unlink(fs, EXT2_ROOT_INO, "hard");
 	}
-	/* Rename and remove whatever the root holds first. */
+	/* Move lost+found around, then undo everything. */
 	if (ext2_lookup_parent(fs, EXT2_ROOT_INO, "/lost+found", &ino, name) == 0)
 		ext2_rename(fs, ino, name, d, "lf");
 	ext2_unlink(fs, EXT2_ROOT_INO, "moved");
