@@ -25,6 +25,9 @@
  * which sits a 128 MiB stack gap below ELF_USER_TOP (where Linux puts ld.so). */
 #define ELF_PIE_BASE      0x0000555555554000ull
 #define ELF_MMAP_TOP      (ELF_USER_TOP - (128ull << 20))
+/* A fixed interpreter base with 252 KiB below ELF_MMAP_TOP (Debian 12's
+ * ld.so spans 236 KiB). Passing 0 instead places any interpreter by size. */
+#define ELF_INTERP_BASE   0x00007ffff7fc0000ull
 
 #define ELF_MAX_PHNUM     64   /* more program headers: rejected */
 #define ELF_MAX_LOADS     16   /* more PT_LOAD segments: rejected */

@@ -366,15 +366,15 @@ static void test_static_pie(void **state)
 
 	check_against_readelf(glibc_static_pie, 0x7f0000000000ull, ELF_KIND_STATIC_PIE, p);
 	assert_int_equal(p->lo, 0x7f0000000000ull);
-	/* base 0: the default for a static-pie */
-	check_against_readelf(glibc_static_pie, ELF_STATIC_PIE_BASE, ELF_KIND_STATIC_PIE, p);
+	/* base 0: a static-pie ends at the top of the mmap area, like ld.so */
 	{
 		struct elf_plan *q = malloc(sizeof(*q));
 		struct file_data f = slurp(glibc_static_pie);
 		struct mem_file m;
 
 		assert_int_equal(plan_mem(f.data, f.size, f.size, 0, q, &m), 0);
-		assert_int_equal(q->lo, ELF_STATIC_PIE_BASE);
+		assert_int_equal(q->hi, ELF_MMAP_TOP);
+		check_against_readelf(glibc_static_pie, q->lo, ELF_KIND_STATIC_PIE, p);
 		assert_int_equal(q->entry, p->entry);
 		free(f.data);
 		free(q);
@@ -412,6 +412,15 @@ static void test_interpreter_itself(void **state)
 	assert_non_null(realpath("/lib64/ld-linux-x86-64.so.2", real));
 	check_against_readelf(real, ELF_INTERP_BASE, ELF_KIND_STATIC_PIE, p);
 	assert_int_equal(p->bias, ELF_INTERP_BASE);   /* AT_BASE */
+	assert_true(p->hi <= ELF_MMAP_TOP);           /* the fixed base has room for it */
+	{
+		struct file_data f = slurp(real);
+		struct mem_file m;
+
+		assert_int_equal(plan_mem(f.data, f.size, f.size, 0, p, &m), 0);
+		assert_int_equal(p->hi, ELF_MMAP_TOP);
+		free(f.data);
+	}
 	free(p);
 }
 
@@ -612,6 +621,12 @@ static void test_user_top_boundary(void **state)
 	expect_reject(-ENOEXEC, ELF_E_ADDR, "outside user space");
 }
 
+static void set_interp(unsigned i, uint64_t off, const char *s, uint64_t len)
+{
+	memcpy(img + off, s, len);
+	ph(i, 3, 4, off, 0x400000 + off, len, len);
+}
+
 static void test_dyn_base(void **state)
 {
 	struct elf_plan p;
@@ -639,13 +654,25 @@ static void test_dyn_base(void **state)
 	put64(ph_off(0) + 48, 0x200000);
 	assert_int_equal(plan_mem(img, IMG_SIZE, IMG_SIZE, 0, &p, &m), 0);
 	assert_int_equal(p.align, 0x200000);
-	assert_int_equal(p.lo, (ELF_STATIC_PIE_BASE + 0x1fffff) & ~0x1fffffull);
-}
-
-static void set_interp(unsigned i, uint64_t off, const char *s, uint64_t len)
-{
-	memcpy(img + off, s, len);
-	ph(i, 3, 4, off, 0x400000 + off, len, len);
+	assert_int_equal(p.lo, (ELF_MMAP_TOP - 0x6000) & ~0x1fffffull);
+	/* a PIE's default base is rounded up to it */
+	craft(3);
+	put16(16, 3);
+	ph(1, 1, 5, 0, 0, 0x1800, 0x1800);
+	ph(2, 1, 6, 0x2100, 0x2100, 0x200, 0x3000);
+	put64(ph_off(1) + 48, 0x200000);
+	put64(24, 0x1000);
+	set_interp(0, 0x200, "/lib/ld.so", 11);
+	assert_int_equal(plan_mem(img, IMG_SIZE, IMG_SIZE, 0, &p, &m), 0);
+	assert_int_equal(p.kind, ELF_KIND_PIE);
+	assert_int_equal(p.lo, (ELF_PIE_BASE + 0x1fffff) & ~0x1fffffull);
+	/* an image too big for the mmap area cannot be placed by default */
+	craft_valid();
+	put16(16, 3);
+	ph(1, 1, 6, 0x2100, 0x402100, 0x200, ELF_MMAP_TOP);
+	assert_int_equal(plan_mem(img, IMG_SIZE, IMG_SIZE, 0, &p, &m), -ENOEXEC);
+	assert_int_equal(p.reject, ELF_E_ADDR);
+	assert_non_null(strstr(p.reason, "does not fit in user space"));
 }
 
 static void test_interp(void **state)
