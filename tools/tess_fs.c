@@ -408,7 +408,9 @@ static int fs_put(const struct tess *t, const struct fsopt *fo, int n, char **ar
 	}
 	if (!r)
 		r = conn_read_line(&c);
-	if (pg.on)
+	if (json_is_true(json_object_get(r, "ok")))
+		progress_show(&pg, sent, 1);      /* the rate includes the fsync */
+	else if (pg.on)
 		fputc('\n', stderr);
 	check_ok(r, dst);
 	if (fo->verbose) {
