@@ -90,3 +90,10 @@ FUZZ_TIME ?= 60
 fuzz:
 	$(Q)sh tests/fuzz/run.sh $(FUZZ_TIME)
 .PHONY: fuzz
+
+# monitors/memory/memsvc.c: the memory node's service (ownership, permissions,
+# page store, reply cache) over kernel/vmspace.c, with a counting frame allocator
+UNIT_TESTS += test_memsvc
+test_memsvc_SRCS := tests/unit/test_memsvc.c monitors/memory/memsvc.c monitors/memory/idmap.c kernel/vmspace.c
+test_memsvc_CFLAGS := $(KUNIT_CFLAGS)
+test_memsvc_LDLIBS := $(KUNIT_LDLIBS)
