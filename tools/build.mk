@@ -19,3 +19,8 @@ $(BUILD)/rootfs/bin/busybox: tools/mkrootfs.sh $(wildcard /bin/busybox)
 	@echo "  ROOTFS $(BUILD)/rootfs"
 	$(Q)sh tools/mkrootfs.sh $(BUILD)/rootfs
 all: $(BUILD)/rootfs/bin/busybox
+
+# mem-probe: address-space isolation of a memory node, checked from the fabric
+HPROGS += mem-probe
+mem-probe_SRCS := tools/mem_probe.c
+mem-probe_LIBS := hnet

@@ -51,6 +51,9 @@ static int memory_init(const struct node_config *cfg)
 		reserve = RESERVE_MIN_FRAMES;
 	c.capacity_pages = free > reserve ? free - reserve : 0;
 	memsvc_init(&svc, &c);
+	/* The first refusal is logged at once, however soon after boot it comes. */
+	last_refusal_log_ns = ktime_ns() - REFUSAL_LOG_NS;
+	last_summary_ns = ktime_ns();
 	for (unsigned op = FAB_OP_MEM_FIRST; op <= FAB_OP_MEM_LAST; op++)
 		fabric_register((uint16_t)op, on_mem_request);
 	pr_info("memory monitor: page store of %lu pages (%lu MiB), %lu frames kept for the kernel",
