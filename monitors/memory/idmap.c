@@ -71,7 +71,15 @@ int idmap_reserve(struct idmap *m, size_t count)
 			return -ENOMEM;
 		cap *= 2;
 	}
-	return cap == m->cap ? 0 : resize(m, cap);
+	if (cap == m->cap)
+		return 0;
+	if (resize(m, cap) == 0)
+		return 0;
+	/*
+	 * A big table needs a big contiguous block, which a fragmented heap may
+	 * not have: fill the old one further (probes get longer) before failing.
+	 */
+	return m->cap && count <= m->cap - m->cap / 16 ? 0 : -ENOMEM;
 }
 
 int idmap_put(struct idmap *m, uint64_t key, void *val)
@@ -130,6 +138,22 @@ void *idmap_remove(struct idmap *m, uint64_t key)
 	val = m->slots[i].val;
 	if (val)
 		delete_slot(m, i);
+	return val;
+}
+
+void *idmap_rekey(struct idmap *m, uint64_t from, uint64_t to)
+{
+	void *val = idmap_remove(m, from);
+	size_t i;
+
+	if (!val)
+		return NULL;
+	/* The removal left a free slot, so this needs no room. */
+	i = find_slot(m, to);
+	if (!m->slots[i].val)
+		m->count++;
+	m->slots[i].key = to;
+	m->slots[i].val = val;
 	return val;
 }
 

@@ -25,14 +25,21 @@ void idmap_init(struct idmap *m);
 void idmap_destroy(struct idmap *m);
 void *idmap_get(const struct idmap *m, uint64_t key);
 /*
- * Insert or replace (val != NULL). -ENOMEM if the table had to grow and
- * could not; replacing, or inserting right after a removal, never allocates.
+ * Insert or replace (val != NULL). -ENOMEM if the table had to grow, could
+ * not, and is 15/16 full; replacing, or inserting right after a removal,
+ * never allocates.
  */
 int idmap_put(struct idmap *m, uint64_t key, void *val);
 /* Remove key; returns its value or NULL. */
 void *idmap_remove(struct idmap *m, uint64_t key);
 /* Make room for count entries in total; -ENOMEM. */
 int idmap_reserve(struct idmap *m, size_t count);
+/*
+ * Move the value of key from to key to, replacing what to held (the caller
+ * frees that first if it matters). Never allocates. Returns the value, or
+ * NULL if from was absent.
+ */
+void *idmap_rekey(struct idmap *m, uint64_t from, uint64_t to);
 /*
  * Remove every key in [lo, hi), calling fn(arg, key, val) for each.
  * Returns how many were removed.

@@ -65,6 +65,15 @@ static void on_removed(void *arg, uint64_t start, uint64_t end)
 	idmap_remove_range(&as->pages, start >> PAGE_SHIFT_, end >> PAGE_SHIFT_, drop_page, as->svc);
 }
 
+static void move_page(struct mem_as *as, uint64_t from, uint64_t to)
+{
+	void *old = idmap_remove(&as->pages, to);
+
+	if (old)
+		free_page(as->svc, old);
+	idmap_rekey(&as->pages, from, to);
+}
+
 /* vmspace: mremap moved [from, from + len) to [to, to + len). */
 static void on_moved(void *arg, uint64_t from, uint64_t to, uint64_t len)
 {
@@ -72,9 +81,9 @@ static void on_moved(void *arg, uint64_t from, uint64_t to, uint64_t len)
 	uint64_t n = len >> PAGE_SHIFT_, f = from >> PAGE_SHIFT_, t = to >> PAGE_SHIFT_;
 
 	/*
-	 * The two ranges never overlap (mremap refuses that), and nothing is
-	 * stored in the target (it was unmapped). Re-inserting right after a
-	 * removal never allocates, so a move cannot fail.
+	 * The two ranges never overlap (mremap refuses that) and nothing is
+	 * stored in the target (it was unmapped first); rekeying never
+	 * allocates, so a move cannot fail.
 	 */
 	if (n > as->pages.count) {
 		/*
@@ -86,30 +95,16 @@ static void on_moved(void *arg, uint64_t from, uint64_t to, uint64_t len)
 			struct idmap_slot sl = as->pages.slots[i];
 
 			if (sl.val && sl.key >= f && sl.key < f + n) {
-				void *old;
-
-				idmap_remove(&as->pages, sl.key);
-				old = idmap_remove(&as->pages, sl.key - f + t);
-				if (old)
-					free_page(as->svc, old);
-				idmap_put(&as->pages, sl.key - f + t, sl.val);
+				move_page(as, sl.key, sl.key - f + t);
 				continue;
 			}
 			i++;
 		}
 		return;
 	}
-	for (uint64_t i = 0; i < n; i++) {
-		void *page = idmap_remove(&as->pages, f + i);
-
-		if (page) {
-			void *old = idmap_remove(&as->pages, t + i);
-
-			if (old)
-				free_page(as->svc, old);
-			idmap_put(&as->pages, t + i, page);
-		}
-	}
+	for (uint64_t i = 0; i < n; i++)
+		if (idmap_get(&as->pages, f + i))
+			move_page(as, f + i, t + i);
 }
 
 static const struct vm_space_ops as_ops = { .removed = on_removed, .moved = on_moved };

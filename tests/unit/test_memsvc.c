@@ -542,6 +542,24 @@ static void test_unmapping_frees_pages(void **state)
 	assert_int_equal(svc.st.pages, 3);
 	brk.init = 2;
 	assert_int_equal(call(&owner, FAB_OP_MEM_BRK, &brk, sizeof(brk)), -EINVAL);
+	/* A big range with few pages moves by scanning the page table, not the range. */
+	assert_int_equal(do_mmap(&owner, 1, 0x10000000, 256 * PG, RW, MEM_MAP_PRIVATE | MEM_MAP_FIXED),
+			 0x10000000);
+	assert_int_equal(do_mmap(&owner, 1, 0x10100000, PG, 0, MEM_MAP_PRIVATE | MEM_MAP_FIXED), 0x10100000);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(writeback(&owner, 1, 0x10000000 + i * 100 * PG, (uint8_t)(0x30 + i)), 0);
+	rr.old_addr = 0x10000000;
+	rr.old_len = 256 * PG;
+	rr.new_len = 512 * PG;
+	rr.flags = MEM_MREMAP_MAYMOVE;
+	assert_int_equal(call(&owner, FAB_OP_MEM_MREMAP, &rr, sizeof(rr)), 0);
+	moved = ((struct mem_map_reply *)reply)->addr;
+	assert_true(moved != 0x10000000);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(fill_of(&owner, 1, moved + i * 100 * PG), 0x30 + i);
+	assert_int_equal(svc.st.pages, 6);
+	assert_int_equal(map_op(&owner, FAB_OP_MEM_MUNMAP, 1, moved, 512 * PG, 0), 0);
+	assert_int_equal(svc.st.pages, 3);
 	/* Destroy frees the rest. */
 	assert_int_equal(as_destroy(&owner, 1), 0);
 	assert_int_equal(svc.st.pages, 0);
