@@ -70,6 +70,7 @@ struct fs_job {
 	int      done;                /* reply sent; only draining input (put) remains */
 	int      counted;             /* in node_jobs[node] */
 	int      node_down;           /* the node is no longer up: waiting calls fail */
+	uint64_t boot;                /* the node's boot nonce when the job started */
 	struct fs_call *call;
 	unsigned ncall;
 	char    *path, *path2;        /* path2: mv destination, symlink target */
@@ -122,6 +123,10 @@ static json_t *fail_errno(struct gmmd *g, const struct fs_job *j, int rc)
 {
 	const struct member *m = &g->node[j->node];
 
+	/* Writes it acknowledged may be gone with its cache: never carry on. */
+	if (j->boot && m->row.boot_nonce != j->boot)
+		return json_pack("{s:b, s:s, s:i}", "ok", 0, "error",
+				 "the storage node restarted during the request", "errno", EIO);
 	if (rc == -ETIMEDOUT)
 		return json_pack("{s:b, s:s, s:i}", "ok", 0, "error",
 				 strcmp(m->row.state, "up") ? "the storage node went down" :
@@ -1141,6 +1146,7 @@ json_t *fs_start(struct gmmd *g, struct ctl_client *c, const char *cmd, json_t *
 		return fail_msg("%s", err);
 	}
 	j->node = (uint16_t)node;
+	j->boot = g->node[node].row.boot_nonce;
 	j->kind = j->verb == V_PUT || j->verb == V_PWRITE ? FSJ_PUT :
 		  j->verb == V_GET || j->verb == V_PREAD ? FSJ_GET :
 		  j->verb == V_LS ? FSJ_LS : FSJ_SIMPLE;
@@ -1243,7 +1249,7 @@ int fs_advance(struct gmmd *g, struct fs_job *j, uint64_t now)
 	if (j->done)
 		return j->kind != FSJ_PUT || put_drain(j);
 	/* A storage node that died will not answer: fail now rather than after all retries. */
-	j->node_down = !is_storage_up(&g->node[j->node]);
+	j->node_down = !is_storage_up(&g->node[j->node]) || g->node[j->node].row.boot_nonce != j->boot;
 	r = advance_calls(g, j, now);
 	if (!r) {
 		int rc = 0;
