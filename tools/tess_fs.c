@@ -34,6 +34,8 @@ static const char *sub;             /* the subcommand, for error messages */
 /* "tess: fs SUB ARGS: why", exit 1. */
 static __attribute__((noreturn)) void fs_die(const char *what, const char *why)
 {
+	if (!*what)
+		die("fs %s: %s", sub, why);
 	die("fs %s %s: %s", sub, what, why);
 }
 
@@ -714,7 +716,7 @@ static int fs_df(const struct tess *t, const struct fsopt *fo, int n, char **arg
 
 	if (n)
 		die_usage("fs df: no arguments (tess fs df [--node NODE])");
-	r = fs_call(t, fs_req(fo, "fs", "statfs"), "/");
+	r = fs_call(t, fs_req(fo, "fs", "statfs"), "");
 	bs = (double)jint(r, "bsize");
 	blocks = (double)jint(r, "blocks");
 	bfree = (double)jint(r, "bfree");
@@ -810,7 +812,7 @@ int cmd_fs(struct tess *t, int argc, char **argv)
 	if (!strcmp(what, "sync")) {
 		if (n)
 			die_usage("fs sync: no arguments (tess fs sync [--node NODE])");
-		json_decref(fs_call(t, fs_req(&fo, "fs", "sync"), "/"));
+		json_decref(fs_call(t, fs_req(&fo, "fs", "sync"), ""));
 		return 0;
 	}
 	die_usage("fs: unknown command '%s' (see: tess fs --help)", what);
