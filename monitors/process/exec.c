@@ -317,11 +317,17 @@ int proc_exec(struct process *p, const char *path, const char *const *argv, size
 		goto out;
 	if (plan->has_interp && (rc = load_segments(p, interp, &ifile)))
 		goto out;
-	rc = (int)mm_mmap(p, STACK_TOP - STACK_SIZE, STACK_SIZE, MEM_PROT_READ | MEM_PROT_WRITE,
-			  VM_MAP_PRIVATE | VM_MAP_FIXED | VM_MAP_ANONYMOUS, MEM_REGION_ANON, NULL, 0);
-	if (rc < 0)
-		goto out;
-	mm_brk(p, plan->hi, 1);
+	{
+		int64_t at = mm_mmap(p, STACK_TOP - STACK_SIZE, STACK_SIZE, MEM_PROT_READ | MEM_PROT_WRITE,
+				     VM_MAP_PRIVATE | VM_MAP_FIXED | VM_MAP_ANONYMOUS, MEM_REGION_ANON, NULL, 0);
+
+		if (at < 0) {
+			rc = (int)at;
+			goto out;
+		}
+	}
+	/* Like Linux: a static-pie's heap starts at the PIE base, far from its image near the top. */
+	mm_brk(p, plan->kind == ELF_KIND_STATIC_PIE ? ELF_PIE_BASE : plan->hi, 1);
 
 	memset(&aux, 0, sizeof(aux));
 	aux.phdr = plan->phdr;

@@ -182,6 +182,8 @@ static void start_thread(void *arg)
 	free(sa->strings);
 	if (rc) {
 		char msg[256];
+
+		pr_warn("vnode %u: exec of %s failed (%d%s%s)", p->vn->id, sa->path, rc, reason[0] ? ": " : "", reason);
 		int n = snprintf(msg, sizeof(msg), "%s: %s\n", sa->path,
 				 reason[0] ? reason : rc == -ENOENT ? "No such file or directory" :
 				 rc == -EACCES ? "Permission denied" : rc == -ENOEXEC ? "Exec format error" :
