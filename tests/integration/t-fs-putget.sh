@@ -28,6 +28,26 @@ size=$(tess fs ls -l /tmp | awk '$NF == "big" { print $5 }')
 [ "$size" = $((20 << 20)) ] || fail "ls -l /tmp shows size '$size' for big"
 ok "ls -l /tmp: big is $size bytes"
 
+# A client that vanishes mid-transfer leaves no job, RPC or buffer behind, and
+# other clients are answered while a transfer runs.
+fs_field() { tess status --json | jq -r ".fs.$1"; }
+busy() { [ "$(fs_field active)" -ge 1 ]; }
+idle() { [ "$(fs_field active)" -eq 0 ] && [ "$(fs_field rpcs_in_flight)" -eq 0 ]; }
+for what in put get; do
+	if [ $what = put ]; then
+		tess fs put "$src" /tmp/cut >/dev/null 2>&1 &
+	else
+		tess fs get /tmp/big "$TESS_IT_ROOT/cut" >/dev/null 2>&1 &
+	fi
+	pid=$!
+	wait_until 20 busy || fail "no $what in progress seen by tess status"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	wait_until 20 idle || fail "after a killed $what: $(tess status --json | jq -c .fs)"
+	ok "$what killed mid-transfer (status answered meanwhile): $(tess status --json | jq -c '.fs | {active, rpcs_in_flight}')"
+done
+tess fs rm /tmp/cut 2>/dev/null
+
 expect_err 1 "stop the cluster first" tess fsck
 tess down >/dev/null || fail "tess down"
 out=$(tess fsck 2>&1) || fail "tess fsck after down is not clean: $out"
