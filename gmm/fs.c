@@ -1184,7 +1184,7 @@ json_t *fs_start(struct gmmd *g, struct ctl_client *c, const char *cmd, json_t *
 			rc = call_send(g, j, &j->call[0], FAB_OP_FS_OPEN, now);
 		break;
 	}
-	if (rc == -EBUSY) {
+	if (rc == -EBUSY && j->kind != FSJ_PUT) {
 		fs_free(g, j);
 		return fail_msg("gmmd has too many file requests in flight; try again");
 	}
