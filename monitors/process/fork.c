@@ -37,6 +37,7 @@ static void child_entry(void *arg)
 	struct trap_frame *f = (struct trap_frame *)((sched_current()->stack_top - sizeof(*f)) & ~15ull);
 	int32_t tid = p->pid;
 
+	pr_debug("vnode %u: pid %d starts at %lx", p->vn->id, p->pid, cs->frame.rip);
 	*f = cs->frame;
 	if (cs->set_tid)
 		copy_to_user(p, cs->set_tid, &tid, sizeof(tid));
@@ -123,6 +124,7 @@ static long do_fork(struct process *p, struct trap_frame *f, uint64_t flags, uin
 
 		copy_to_user(p, ptid, &tid, sizeof(tid));
 	}
+	pr_debug("vnode %u: pid %d forked pid %d", vn->id, p->pid, c->pid);
 	return c->pid;
 fail_remote:
 	{
@@ -242,7 +244,7 @@ out:
 
 static long sys_wait4(struct process *p, struct trap_frame *f)
 {
-	long pid = (long)f->rdi;
+	long pid = (int)f->rdi;             /* pid_t: the upper half of the register is junk */
 	uint64_t ustatus = f->rsi;
 	int options = (int)f->rdx;
 

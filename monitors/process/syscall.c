@@ -80,7 +80,9 @@ int fd_alloc(struct process *p, struct file *fl, int from, int cloexec)
 
 struct file *fd_get(struct process *p, long fd)
 {
-	return fd >= 0 && fd < MAX_FD ? p->fd[fd] : NULL;
+	int ifd = (int)fd;                  /* an int in the ABI: ignore the register's upper half */
+
+	return ifd >= 0 && ifd < MAX_FD ? p->fd[ifd] : NULL;
 }
 
 void fd_close_all(struct process *p)
@@ -477,7 +479,7 @@ static long sys_creat(struct process *p, struct trap_frame *f)
 
 static long sys_close(struct process *p, struct trap_frame *f)
 {
-	long fd = (long)f->rdi;
+	long fd = (int)f->rdi;
 
 	if (!fd_get(p, fd))
 		return -EBADF;
@@ -943,29 +945,29 @@ static long do_dup3(struct process *p, long oldfd, long newfd, int flags)
 
 static long sys_dup2(struct process *p, struct trap_frame *f)
 {
-	if ((long)f->rdi == (long)f->rsi)
-		return fd_get(p, (long)f->rdi) ? (long)f->rsi : -EBADF;
-	return do_dup3(p, (long)f->rdi, (long)f->rsi, 0);
+	if ((int)f->rdi == (int)f->rsi)
+		return fd_get(p, (int)f->rdi) ? (int)f->rsi : -EBADF;
+	return do_dup3(p, (int)f->rdi, (int)f->rsi, 0);
 }
 
 static long sys_dup3(struct process *p, struct trap_frame *f)
 {
-	if ((long)f->rdi == (long)f->rsi)
+	if ((int)f->rdi == (int)f->rsi)
 		return -EINVAL;
-	return do_dup3(p, (long)f->rdi, (long)f->rsi, (int)f->rdx);
+	return do_dup3(p, (int)f->rdi, (int)f->rsi, (int)f->rdx);
 }
 
 static long sys_fcntl(struct process *p, struct trap_frame *f)
 {
-	long fd = (long)f->rdi;
+	long fd = (int)f->rdi;
 	struct file *fl = fd_get(p, fd);
 	long rc;
 
 	if (!fl)
 		return -EBADF;
-	switch (f->rsi) {
+	switch ((int)f->rsi) {
 	case 0: case 1030:      /* F_DUPFD, F_DUPFD_CLOEXEC */
-		if ((long)f->rdx < 0 || (long)f->rdx >= MAX_FD)
+		if ((int)f->rdx < 0 || (int)f->rdx >= MAX_FD)
 			return -EINVAL;
 		rc = fd_alloc(p, fl, (int)f->rdx, f->rsi == 1030);
 		if (rc >= 0)
@@ -1329,7 +1331,7 @@ int pending_interrupt(struct process *p)
 
 static long sys_kill(struct process *p, struct trap_frame *f)
 {
-	long pid = (long)f->rdi;
+	long pid = (int)f->rdi;
 	int sig = (int)f->rsi;
 	int found = 0;
 
@@ -1406,6 +1408,7 @@ void proc_exit(struct process *p, int wait_status)
 	struct vnode *vn = p->vn;
 	struct thread *t = p->thread;
 
+	pr_debug("vnode %u: pid %d exits with status %x", vn->id, p->pid, (unsigned)wait_status);
 	fd_close_all(p);
 	t->cr3 = 0;
 	aspace_destroy(p);
@@ -1494,6 +1497,7 @@ void syscall_register(unsigned nr, sys_fn fn)
 		table[nr] = fn;
 }
 
+int syscall_trace;
 void syscall_dispatch(struct trap_frame *f);
 void syscall_dispatch(struct trap_frame *f)
 {
@@ -1511,6 +1515,8 @@ void syscall_dispatch(struct trap_frame *f)
 			pr_debug("vnode %u: syscall %lu not implemented", p->vn->id, nr);
 	}
 	f->rax = (uint64_t)rc;
+	if (syscall_trace)
+		pr_info("trace: pid %d: syscall %lu (%lx, %lx, %lx) = %ld", p->pid, nr, f->rdi, f->rsi, f->rdx, rc);
 	proc_deliver_signals(p, f);
 	if (need_resched)
 		sched_yield_to_main();
