@@ -108,7 +108,7 @@ static void join(void)
 				this_monitor.poll();
 			ktimer_wake_at(until);
 			irq_disable();
-			if (!fabric_pending() && ktime_ns() < until)
+			if (!fabric_pending() && ktime_ns() < until && !ktimers_due())
 				safe_halt();
 			else
 				irq_enable();
@@ -223,7 +223,7 @@ void node_run(const struct node_config *c)
 		if (work)
 			continue;
 		irq_disable();
-		if (!fabric_pending() && !need_join && !sched_others_runnable())
+		if (!fabric_pending() && !need_join && !sched_others_runnable() && !ktimers_due())
 			safe_halt();
 		else
 			irq_enable();

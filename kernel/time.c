@@ -158,6 +158,13 @@ int ktimers_run(void)
 	}
 }
 
+int ktimers_due(void)
+{
+	/* With interrupts off before sti;hlt: a timer whose one-shot interrupt
+	 * already went off while we were busy must not be slept through. */
+	return timers && timers->deadline_ns <= ktime_ns();
+}
+
 void ktimer_wake_at(uint64_t deadline_ns)
 {
 	if (!timers || deadline_ns < timers->deadline_ns)

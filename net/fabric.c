@@ -203,7 +203,7 @@ static void wait_until(uint64_t deadline)
 {
 	ktimer_wake_at(deadline);
 	irq_disable();
-	if (!fabric_pending() && ktime_ns() < deadline)
+	if (!fabric_pending() && ktime_ns() < deadline && !ktimers_due())
 		safe_halt();
 	else
 		irq_enable();

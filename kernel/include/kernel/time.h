@@ -24,6 +24,8 @@ void ktimer_arm(struct ktimer *t, uint64_t deadline_ns, void (*fn)(struct ktimer
 void ktimer_cancel(struct ktimer *t);
 /* Run every due timer; returns how many ran. Programs the APIC for the next one. */
 int ktimers_run(void);
+/* True if a timer is due (call with interrupts off, right before halting). */
+int ktimers_due(void);
 /* Make sure the APIC timer fires no later than deadline (used while waiting). */
 void ktimer_wake_at(uint64_t deadline_ns);
 #endif
