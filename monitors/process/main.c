@@ -15,9 +15,17 @@ extern uint64_t default_excache_bytes;
 static int process_init(const struct node_config *cfg)
 {
 	uint64_t free_bytes = mm_pfa()->free * PAGE_SIZE;
-	uint64_t pool = free_bytes / 2;
+	/* Keep at least 24 MiB (or a quarter) of the node for the kernel, page tables and buffers. */
+	uint64_t reserve = free_bytes / 4 > (24ull << 20) ? free_bytes / 4 : (24ull << 20);
+	uint64_t pool = cfg->excache_bytes ? cfg->excache_bytes : free_bytes / 2;
 
-	(void)cfg;
+	if (pool + reserve > free_bytes) {
+		uint64_t fit = free_bytes > reserve ? free_bytes - reserve : free_bytes / 2;
+
+		if (cfg->excache_bytes)
+			pr_warn("process monitor: excache=%lu MiB does not fit; using %lu MiB", pool >> 20, fit >> 20);
+		pool = fit;
+	}
 	excache_pool_init(pool);
 	default_excache_bytes = excache_pool_free_bytes() / 2;
 	syscall_layer_init();
