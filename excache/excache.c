@@ -12,6 +12,7 @@
 #include <arch/cpu.h>
 #include <kernel/console.h>
 #include <kernel/mm.h>
+#include <kernel/sched.h>
 #include <kernel/time.h>
 #include <net/fabric.h>
 #include "excache.h"
@@ -23,6 +24,7 @@ struct xline {
 	struct aspace *as;        /* NULL: free */
 	uint64_t vpage;
 	uint64_t pa;
+	int busy;                 /* taken by a miss that waits on the fabric: not free, no victim */
 };
 
 struct excache {
@@ -103,6 +105,13 @@ void excache_destroy(struct excache *c)
 	free(c);
 }
 
+/* One fetch with a piggybacked page: header + 4 KiB out, header + 4 KiB back. Per miss, since
+ * several threads may wait on misses at once. */
+struct fetch_bufs {
+	uint8_t req[sizeof(struct mem_fetch_req) + MEM_PAGE_SIZE];
+	uint8_t rep[sizeof(struct mem_fetch_reply) + MEM_PAGE_SIZE];
+};
+
 /* ---- address spaces ------------------------------------------------------------ */
 
 int aspace_init(struct aspace *as, uint64_t as_id, uint16_t mnode, struct excache *c)
@@ -113,10 +122,12 @@ int aspace_init(struct aspace *as, uint64_t as_id, uint16_t mnode, struct excach
 	as->resident = 0;
 	as->root = vm_new_user_root();
 	as->backed = calloc(1, sizeof(*as->backed));
-	if (!as->root || !as->backed || pageset_init(as->backed)) {
+	as->scratch = malloc(sizeof(struct fetch_bufs));
+	if (!as->root || !as->backed || !as->scratch || pageset_init(as->backed)) {
 		if (as->root)
 			vm_free_user_root(as->root);
 		free(as->backed);
+		free(as->scratch);
 		return -ENOMEM;
 	}
 	return 0;
@@ -147,8 +158,10 @@ void aspace_release(struct aspace *as)
 	vm_free_user_root(as->root);
 	pageset_free(as->backed);
 	free(as->backed);
+	free(as->scratch);
 	as->root = NULL;
 	as->backed = NULL;
+	as->scratch = NULL;
 }
 
 /* ---- misses -------------------------------------------------------------------- */
@@ -158,6 +171,26 @@ static uint32_t set_of(const struct excache *c, uint64_t vpage)
 	uint64_t x = vpage >> 12;
 
 	return (uint32_t)(x % c->nsets);
+}
+
+/* A line of set for a miss: a free way first, else the set's FIFO victim. Lines that
+ * other misses are filling (they sleep on the fabric meanwhile) are neither. */
+static uint32_t pick_line(struct excache *c, uint32_t set)
+{
+	for (uint32_t way = 0; way < c->assoc; way++) {
+		struct xline *l = &c->line[set * c->assoc + way];
+
+		if (!l->as && !l->busy)
+			return set * c->assoc + way;
+	}
+	for (uint32_t tries = 0; tries < c->assoc; tries++) {
+		uint32_t victim = set * c->assoc + c->fifo[set];
+
+		c->fifo[set] = (c->fifo[set] + 1) % c->assoc;
+		if (!c->line[victim].busy)
+			return victim;
+	}
+	return UINT32_MAX;
 }
 
 static uint64_t pte_flags(uint32_t prot)
@@ -171,12 +204,6 @@ static uint64_t pte_flags(uint32_t prot)
 	return f;
 }
 
-/* One fetch with a piggybacked page: header + 4 KiB out, header + 4 KiB back. Per miss, since
- * several threads may wait on misses at once. */
-struct fetch_bufs {
-	uint8_t req[sizeof(struct mem_fetch_req) + MEM_PAGE_SIZE];
-	uint8_t rep[sizeof(struct mem_fetch_reply) + MEM_PAGE_SIZE];
-};
 
 static int writeback(struct aspace *as, uint64_t vpage, const void *data)
 {
@@ -189,9 +216,10 @@ static int writeback(struct aspace *as, uint64_t vpage, const void *data)
 	rq->as_id = as->as_id;
 	rq->vaddr = vpage;
 	memcpy(rq + 1, data, MEM_PAGE_SIZE);
+	/* Before the call, which sleeps: a miss on the page meanwhile (an evicted line's
+	 * owner) must fetch it, not zero-fill it; and as may be gone when the call returns. */
+	pageset_add(as->backed, vpage);
 	rc = fabric_call(as->mnode, FAB_OP_MEM_WRITEBACK, rq, (uint32_t)n, NULL, 0, NULL, 0, 0);
-	if (rc == 0)
-		pageset_add(as->backed, vpage);
 	free(rq);
 	return rc;
 }
@@ -214,7 +242,7 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 	struct excache *c = as->cache;
 	struct excache_region r;
 	uint64_t vpage = va & ~(uint64_t)(PAGE_SIZE - 1);
-	uint32_t set, way, victim = UINT32_MAX;
+	uint32_t set, victim;
 	struct xline *l;
 	uint64_t *pte;
 	int dirty = 0, rc;
@@ -235,19 +263,14 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 		return 0;
 	}
 
-	/* Pick a line: a free way first, else the set's FIFO victim. */
+	/* Pick a line and hold it (busy) until it is mapped: the fetch, writeback or
+	 * file fill below sleeps, and another process's miss must not take the same
+	 * line meanwhile. If every way of the set is busy, wait for one. */
 	set = set_of(c, vpage);
-	for (way = 0; way < c->assoc; way++) {
-		if (!c->line[set * c->assoc + way].as) {
-			victim = set * c->assoc + way;
-			break;
-		}
-	}
-	if (victim == UINT32_MAX) {
-		victim = set * c->assoc + c->fifo[set];
-		c->fifo[set] = (c->fifo[set] + 1) % c->assoc;
-	}
+	while ((victim = pick_line(c, set)) == UINT32_MAX)
+		sched_yield();
 	l = &c->line[victim];
+	l->busy = 1;
 	if (l->as) {
 		uint64_t *vpte = vm_pte(l->as->root, l->vpage, 0);
 
@@ -262,7 +285,7 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 	int need_fetch = pageset_has(as->backed, vpage);
 
 	if (need_fetch) {
-		struct fetch_bufs *fb = malloc(sizeof(*fb));
+		struct fetch_bufs *fb = as->scratch;      /* one miss at a time per space */
 		struct mem_fetch_req *rq = (struct mem_fetch_req *)fb->req;
 		struct mem_fetch_reply *rp = (struct mem_fetch_reply *)fb->rep;
 		uint32_t len = sizeof(*rq), rlen = 0;
@@ -297,7 +320,6 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 			memset(page, 0, MEM_PAGE_SIZE);
 		else if (rc == 0)
 			rc = -EPROTO;
-		free(fb);
 		if (rc)
 			goto fail;
 	} else {
@@ -329,9 +351,11 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 	*pte = l->pa | pte_flags(r.prot);
 	l->as = as;
 	l->vpage = vpage;
+	l->busy = 0;
 	as->resident++;
 	return 0;
 fail:
+	l->busy = 0;
 	/* The line stays free; the victim, if dirty and not sent, is lost: report it. */
 	if (dirty)
 		pr_err("excache: lost dirty page %lx of space %lx after a failed miss", vvpage, vas->as_id);

@@ -37,6 +37,7 @@ struct aspace {
 	int (*fill_from_file)(struct aspace *as, const struct excache_region *r, void *page);
 	struct pageset *backed;                   /* pages the memory node holds */
 	uint64_t resident;                        /* lines in use */
+	void *scratch;                            /* request and reply buffers of one miss */
 	void *owner;
 };
 

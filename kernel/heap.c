@@ -57,7 +57,7 @@ static void *alloc_run(size_t n)
 
 	if (!run_len || pages > RUN_MAX)
 		return NULL;
-	pa = frames_alloc((unsigned)pages);
+	pa = frames_alloc_raw((unsigned)pages);    /* kmalloc promises no zeroes; kzalloc clears */
 	if (!pa)
 		return NULL;
 	run_len[pa / PAGE_SIZE] = (uint16_t)pages;

@@ -61,13 +61,18 @@ uint64_t frames_alloc(unsigned count)
 	return (uint64_t)first * PAGE_SIZE;
 }
 
-uint64_t frame_alloc_raw(void)
+uint64_t frames_alloc_raw(unsigned count)
 {
 	uint64_t f = irq_save();
-	int64_t first = pfa_alloc(&pfa, 1);
+	int64_t first = pfa_alloc(&pfa, count);
 
 	irq_restore(f);
 	return first < 0 ? 0 : (uint64_t)first * PAGE_SIZE;
+}
+
+uint64_t frame_alloc_raw(void)
+{
+	return frames_alloc_raw(1);
 }
 
 uint64_t frame_alloc(void)

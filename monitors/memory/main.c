@@ -26,7 +26,7 @@ static struct memsvc_stats summarised;
 
 static void *page_alloc(void *arg)
 {
-	uint64_t pa = frame_alloc();
+	uint64_t pa = frame_alloc_raw();      /* every stored page is copied in whole */
 
 	return pa ? phys_to_virt(pa) : NULL;
 }

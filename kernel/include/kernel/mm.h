@@ -13,6 +13,7 @@ struct mem_region { uint64_t base, size; uint32_t type; };
 void mm_init(const struct mem_region *map, unsigned n);
 uint64_t frame_alloc(void);                 /* one zeroed frame, 0 if none */
 uint64_t frame_alloc_raw(void);             /* one frame, contents undefined */
+uint64_t frames_alloc_raw(unsigned count);  /* contiguous, contents undefined */
 uint64_t frames_alloc(unsigned count);      /* contiguous, zeroed */
 void frames_free(uint64_t pa, unsigned count);
 void frame_free(uint64_t pa);
