@@ -130,8 +130,12 @@ integration: $(DEPS_STAMP)
 	$(Q)$(MAKE) -s --no-print-directory all
 	$(Q)sh tests/integration/run.sh
 
+# Bounded fuzzing inside `make test`: each fuzzer gets TEST_FUZZ_TIME seconds.
+TEST_FUZZ_TIME ?= 20
+
 test: $(DEPS_STAMP)
 	$(Q)$(MAKE) -s --no-print-directory unit
+	$(Q)sh tests/fuzz/run.sh $(TEST_FUZZ_TIME)
 	$(Q)$(MAKE) -s --no-print-directory integration
 
 bench: $(DEPS_STAMP)

@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="build-essential qemu-system-x86 libsqlite3-dev sqlite3 libjansson-dev
-libcmocka-dev socat gdb e2fsprogs busybox-static musl-tools jq python3 procps"
+libcmocka-dev socat gdb e2fsprogs busybox-static musl-tools jq python3 procps clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
