@@ -12,6 +12,7 @@
  * the disk before replying; in addition dirty blocks are written back every
  * WRITEBACK_MS. See docs/storage.md for the exact guarantee.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <tessera/errno.h>
 #include <tessera/wire.h>
@@ -269,6 +270,63 @@ static int op_fstat(const struct fabric_msg *m, void *reply, uint32_t *rlen)
 	return rc ? rc : reply_attr(h->ino, reply, rlen);
 }
 
+/*
+ * Read-ahead: a request that starts where the previous one of the same file
+ * ended makes us read READAHEAD bytes at once (ext2 turns that into a few
+ * large device reads instead of one per block); the next requests are served
+ * from this buffer. Any change to the file drops it.
+ */
+#define READAHEAD (128u * 1024u)
+
+static struct {
+	uint32_t ino, gen;
+	uint64_t off;              /* file offset of buf[0] */
+	uint32_t len;              /* valid bytes */
+	uint64_t next;             /* where a sequential reader goes next */
+	uint8_t *buf;
+} ra;
+
+static void ra_drop(uint32_t ino)
+{
+	if (ra.ino == ino || ino == 0)
+		ra.len = 0, ra.ino = 0;
+}
+
+static int64_t read_ahead(const struct fs_io_req *rq, void *out, uint32_t want)
+{
+	int sequential = ra.ino == rq->h.ino && ra.gen == rq->h.gen && rq->off == ra.next;
+
+	if (ra.ino == rq->h.ino && ra.gen == rq->h.gen && rq->off >= ra.off &&
+	    rq->off + want <= ra.off + ra.len) {
+		memcpy(out, ra.buf + (rq->off - ra.off), want);
+		ra.next = rq->off + want;
+		return want;
+	}
+	if (sequential && (ra.buf || (ra.buf = malloc(READAHEAD)))) {
+		int64_t n = ext2_read(fs, rq->h.ino, rq->off, ra.buf, READAHEAD);
+
+		if (n >= 0) {
+			ra.off = rq->off;
+			ra.len = (uint32_t)n;
+			if ((uint64_t)n < want)
+				want = (uint32_t)n;
+			memcpy(out, ra.buf, want);
+			ra.next = rq->off + want;
+			return want;
+		}
+	}
+	ra.ino = rq->h.ino;
+	ra.gen = rq->h.gen;
+	ra.len = 0;
+	{
+		int64_t n = ext2_read(fs, rq->h.ino, rq->off, out, want);
+
+		if (n >= 0)
+			ra.next = rq->off + (uint64_t)n;
+		return n;
+	}
+}
+
 static int op_read(const struct fabric_msg *m, void *reply, uint32_t *rlen)
 {
 	const struct fs_io_req *rq = m->payload;
@@ -281,7 +339,7 @@ static int op_read(const struct fabric_msg *m, void *reply, uint32_t *rlen)
 		return rc;
 	if (is_dir(rq->h.ino))
 		return -EISDIR;
-	n = ext2_read(fs, rq->h.ino, rq->off, reply, rq->len < FS_IO_MAX ? rq->len : FS_IO_MAX);
+	n = read_ahead(rq, reply, rq->len < FS_IO_MAX ? rq->len : FS_IO_MAX);
 	if (n < 0)
 		return (int)n;
 	st.bytes_read += (uint64_t)n;
@@ -305,6 +363,7 @@ static int op_write(const struct fabric_msg *m, void *reply, uint32_t *rlen)
 	if ((s.mode & EXT2_S_IFMT) == EXT2_S_IFDIR)
 		return -EISDIR;
 	off = (rq->flags & FS_IO_APPEND) ? s.size : rq->off;
+	ra_drop(rq->h.ino);
 	n = ext2_write(fs, rq->h.ino, off, rq + 1, rq->len);
 	if (n < 0)
 		return (int)n;
@@ -327,6 +386,7 @@ static int op_truncate(const struct fabric_msg *m, void *reply, uint32_t *rlen)
 		return rc;
 	if (is_dir(rq->h.ino))
 		return -EISDIR;
+	ra_drop(rq->h.ino);
 	if ((rc = ext2_truncate(fs, rq->h.ino, rq->size)))
 		return rc;
 	dirty_since_sync = 1;
@@ -612,6 +672,8 @@ static int on_fs_request(const struct fabric_msg *m, void *reply, uint32_t *rlen
 		return r->status;
 	}
 	*rlen = 0;
+	if (replayable)
+		ra_drop(0);                   /* names change: an inode number may be reused */
 	rc = ops[m->op](m, reply, rlen);
 	if (rc) {
 		*rlen = 0;
