@@ -21,6 +21,7 @@ static int next_vector = VEC_FIRST_DEV;
 static uint64_t nirqs;
 void (*user_trap_handler)(struct trap_frame *f);
 int (*kernel_user_fault_handler)(struct trap_frame *f);
+void (*user_irq_return_handler)(struct trap_frame *f);
 
 extern char trap_stubs[];
 
@@ -124,7 +125,18 @@ void trap_dispatch(struct trap_frame *f)
 	if (handlers[v].fn)
 		handlers[v].fn(handlers[v].arg);
 	lapic_eoi();
-	/* An interrupt in user mode: give the main loop a turn (fabric, timers). */
-	if ((f->cs & 3) && sched_current() != sched_main())
-		sched_yield_to_main();
+	if (sched_current() == sched_main())
+		return;
+	if (!(f->cs & 3)) {
+		/* A thread in a system call: it yields on its way out (need_resched), so a
+		 * program looping on system calls cannot starve the main loop. */
+		need_resched = 1;
+		return;
+	}
+	/* An interrupt in user mode: give the main loop a turn (fabric, timers), then
+	 * let the process monitor act on what became pending meanwhile (signals), so
+	 * a program that makes no system calls can still be killed. */
+	sched_yield_to_main();
+	if (user_irq_return_handler)
+		user_irq_return_handler(f);
 }

@@ -115,6 +115,24 @@ long pipe_write(struct process *p, struct file *fl, uint64_t buf, size_t count)
 	return (long)done;
 }
 
+short pipe_poll(struct file *fl)
+{
+	struct pipe *pp = fl->pipe;
+	short r = 0;
+
+	if (fl->type == FILE_PIPE_READ) {
+		if (pp->len)
+			r |= 0x1;                /* POLLIN */
+		if (pp->writers == 0)
+			r |= 0x10;               /* POLLHUP */
+	} else if (pp->readers == 0) {
+		r |= 0x8;                        /* POLLERR */
+	} else if (PIPE_SIZE - pp->len >= PIPE_BUF) {
+		r |= 0x4;                        /* POLLOUT */
+	}
+	return r;
+}
+
 void pipe_release(struct file *fl)
 {
 	struct pipe *pp = fl->pipe;

@@ -67,6 +67,8 @@ struct process {
 	uint64_t clear_child_tid;
 	struct k_sigaction act[NSIG];
 	uint64_t sig_pending, sig_blocked;
+	uint64_t saved_mask;         /* rt_sigsuspend/ppoll: the mask to restore ... */
+	int restore_mask;            /* ... when the call returns, or in the handler's frame */
 	uint32_t umask;
 	struct thread *waiting;      /* a thread in wait4 for our children */
 	struct trap_frame *uframe;   /* user registers while in a syscall or fault */
@@ -141,6 +143,8 @@ int pending_interrupt(struct process *p);
 long pipe_read(struct process *p, struct file *fl, uint64_t buf, size_t count);
 long pipe_write(struct process *p, struct file *fl, uint64_t buf, size_t count);
 void pipe_release(struct file *fl);
+/* poll(2) readiness of a pipe end (POLLIN/POLLHUP or POLLOUT/POLLERR). */
+short pipe_poll(struct file *fl);
 void pipe_init(void);
 
 /* signal.c: push a handler frame for sig; 0, or -EFAULT if the stack is unusable. */

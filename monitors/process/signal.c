@@ -46,6 +46,8 @@ int signal_frame(struct process *p, struct trap_frame *f, int sig)
 	struct rt_sigframe fr;
 	uint8_t fpu[512] __attribute__((aligned(16)));
 	uint64_t sp = f->rsp - 128, fp_addr, frame;
+	/* In rt_sigsuspend or ppoll the handler's frame restores the mask from before the call. */
+	uint64_t old_mask = p->restore_mask ? p->saved_mask : p->sig_blocked;
 
 	if (!(ka->flags & SA_RESTORER))
 		return -EFAULT;                      /* x86-64 libcs always pass a restorer */
@@ -64,14 +66,15 @@ int signal_frame(struct process *p, struct trap_frame *f, int sig)
 	fr.uc.mc.trapno = f->vector < 32 ? f->vector : 0;
 	fr.uc.mc.err = f->error;
 	fr.uc.mc.fpstate = fp_addr;
-	fr.uc.mc.oldmask = p->sig_blocked;
-	fr.uc.sigmask = p->sig_blocked;
+	fr.uc.mc.oldmask = old_mask;
+	fr.uc.sigmask = old_mask;
 	*(int32_t *)(fr.info + 0) = sig;
 	*(int32_t *)(fr.info + 8) = 0;           /* SI_USER */
 	*(int32_t *)(fr.info + 16) = p->pid;
 
 	if (copy_to_user(p, fp_addr, fpu, sizeof(fpu)) || copy_to_user(p, frame, &fr, sizeof(fr)))
 		return -EFAULT;
+	p->restore_mask = 0;
 	if (!(ka->flags & SA_NODEFER))
 		p->sig_blocked |= 1ull << (sig - 1);
 	p->sig_blocked |= ka->mask;

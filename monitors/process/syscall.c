@@ -890,6 +890,61 @@ static long sys_fchmodat(struct process *p, struct trap_frame *f)
 	return do_chmod(p, (int)f->rdi, f->rsi, (uint32_t)f->rdx);
 }
 
+#define UTIME_NOW  ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
+
+/* utimensat(dirfd, path, times[2], flags); a NULL path is futimens(dirfd). The storage
+ * node keeps seconds (ext2): nanoseconds are dropped. */
+static long sys_utimensat(struct process *p, struct trap_frame *f)
+{
+	struct fs_setattr_req rq = { .mask = FS_SET_ATIME | FS_SET_MTIME, .atime = -2, .mtime = -2 };
+	int64_t ts[4];
+	long rc;
+
+	if (f->rdx) {
+		if (copy_from_user(p, ts, f->rdx, sizeof(ts)))
+			return -EFAULT;
+		int64_t t[2] = { -2, -2 };
+
+		for (int i = 0; i < 2; i++) {
+			if (ts[2 * i + 1] == UTIME_OMIT)
+				rq.mask &= ~(i ? FS_SET_MTIME : FS_SET_ATIME);
+			else if (ts[2 * i + 1] == UTIME_NOW)
+				t[i] = -2;
+			else if (ts[2 * i + 1] < 0 || ts[2 * i + 1] >= 1000000000 || ts[2 * i] < 0)
+				return -EINVAL;
+			else
+				t[i] = ts[2 * i];
+		}
+		rq.atime = (rq.mask & FS_SET_ATIME) ? t[0] : 0;
+		rq.mtime = (rq.mask & FS_SET_MTIME) ? t[1] : 0;
+	}
+	if (!f->rsi) {
+		struct file *fl = fd_get(p, (int)f->rdi);
+
+		if (!fl)
+			return -EBADF;
+		if (fl->type != FILE_FS)
+			return 0;                  /* console and pipes have no stored times */
+		rq.h = fl->h;
+	} else {
+		char *path = malloc(FS_PATH_MAX);
+		struct fs_attr a;
+
+		if (!path)
+			return -ENOMEM;
+		rc = user_path(p, (int)f->rdi, f->rsi, path, FS_PATH_MAX);
+		if (rc == 0)
+			rc = fsc_stat(p->vn, path, !!(f->r10 & AT_SYMLINK_NOFOLLOW), &a);
+		free(path);
+		if (rc)
+			return rc;
+		rq.h.ino = a.ino;
+		rq.h.gen = a.gen;
+	}
+	return rq.mask ? fsc_setattr(p->vn, &rq) : 0;
+}
+
 static long sys_statfs_common(struct process *p, uint64_t ubuf)
 {
 	struct fs_statfs_reply s;
@@ -1086,6 +1141,18 @@ static long sys_madvise(struct process *p, struct trap_frame *f) { return 0; }
 static long sys_getpid(struct process *p, struct trap_frame *f) { return p->pid; }
 static long sys_getppid(struct process *p, struct trap_frame *f) { return p->ppid; }
 static long sys_getuid(struct process *p, struct trap_frame *f) { return 0; }
+
+/* A vNode's processes run as root in group root, as a root login on Linux does. */
+static long sys_getgroups(struct process *p, struct trap_frame *f)
+{
+	uint32_t gid = 0;
+
+	if ((int)f->rdi == 0)
+		return 1;
+	if ((int)f->rdi < 0)
+		return -EINVAL;
+	return copy_to_user(p, f->rsi, &gid, sizeof(gid)) ? -EFAULT : 1;
+}
 static long sys_getpgrp(struct process *p, struct trap_frame *f) { return p->vn->init ? p->vn->init->pid : p->pid; }
 static long sys_setpgid(struct process *p, struct trap_frame *f) { return 0; }
 static long sys_setsid(struct process *p, struct trap_frame *f) { return p->pid; }
@@ -1399,6 +1466,147 @@ static long sys_rt_sigprocmask(struct process *p, struct trap_frame *f)
 	return 0;
 }
 
+/* Wait with mask as the signal mask (rt_sigsuspend, ppoll): the old one comes back when
+ * the call returns, or through the frame of the handler that ends it (signal.c). */
+static int swap_mask(struct process *p, uint64_t umask_ptr, uint64_t size)
+{
+	uint64_t set;
+
+	if (size != 8)
+		return -EINVAL;
+	if (copy_from_user(p, &set, umask_ptr, 8))
+		return -EFAULT;
+	p->saved_mask = p->sig_blocked;
+	p->restore_mask = 1;
+	p->sig_blocked = set & ~((1ull << (SIGKILL - 1)) | (1ull << 18));
+	return 0;
+}
+
+static long sys_rt_sigsuspend(struct process *p, struct trap_frame *f)
+{
+	int rc = swap_mask(p, f->rdi, f->rsi);
+
+	if (rc)
+		return rc;
+	while (!pending_interrupt(p))
+		sched_block(0);
+	return -EINTR;
+}
+
+#define POLLIN      0x1
+#define POLLOUT     0x4
+#define POLLERR     0x8
+#define POLLHUP     0x10
+#define POLLNVAL    0x20
+#define POLLRDNORM  0x40
+#define POLLWRNORM  0x100
+#define POLL_MAX_FDS 1024
+#define POLL_STEP_NS 10000000ull   /* no wait queues across file kinds: re-check this often */
+
+struct pollfd {
+	int32_t fd;
+	int16_t events, revents;
+};
+
+static short poll_one(struct process *p, int fd, short events)
+{
+	struct file *fl;
+	short r;
+
+	if (fd < 0)
+		return 0;
+	fl = fd_get(p, fd);
+	if (!fl)
+		return POLLNVAL;
+	switch (fl->type) {
+	case FILE_PIPE_READ:
+	case FILE_PIPE_WRITE:
+		r = pipe_poll(fl);
+		break;
+	case FILE_CONSOLE:
+		r = POLLOUT;
+		if (p->vn->in_len || p->vn->in_eof)
+			r |= POLLIN;
+		break;
+	default:
+		r = POLLIN | POLLOUT;           /* files never block */
+		break;
+	}
+	if (r & POLLIN)
+		r |= POLLRDNORM;
+	if (r & POLLOUT)
+		r |= POLLWRNORM;
+	return r & (events | POLLERR | POLLHUP | POLLNVAL);
+}
+
+/* timeout_ns < 0: no timeout. */
+static long do_poll(struct process *p, uint64_t ufds, uint64_t nfds, int64_t timeout_ns)
+{
+	uint64_t deadline = timeout_ns > 0 ? ktime_ns() + (uint64_t)timeout_ns : 0;
+	struct pollfd *pf;
+	long ready;
+
+	if (nfds > POLL_MAX_FDS)
+		return -EINVAL;
+	pf = malloc(nfds * sizeof(*pf) + 1);
+	if (!pf)
+		return -ENOMEM;
+	if (nfds && copy_from_user(p, pf, ufds, nfds * sizeof(*pf))) {
+		free(pf);
+		return -EFAULT;
+	}
+	for (;;) {
+		uint64_t wake = ktime_ns() + POLL_STEP_NS;
+
+		ready = 0;
+		for (uint64_t i = 0; i < nfds; i++) {
+			pf[i].revents = poll_one(p, pf[i].fd, pf[i].events);
+			if (pf[i].revents)
+				ready++;
+		}
+		if (ready || timeout_ns == 0 || (timeout_ns > 0 && ktime_ns() >= deadline))
+			break;
+		if (pending_interrupt(p)) {
+			ready = -EINTR;
+			break;
+		}
+		if (timeout_ns > 0 && deadline < wake)
+			wake = deadline;
+		sched_block(wake);
+	}
+	if (ready >= 0 && nfds && copy_to_user(p, ufds, pf, nfds * sizeof(*pf)))
+		ready = -EFAULT;
+	free(pf);
+	return ready;
+}
+
+static long sys_poll(struct process *p, struct trap_frame *f)
+{
+	int ms = (int)f->rdx;
+
+	return do_poll(p, f->rdi, f->rsi, ms < 0 ? -1 : (int64_t)ms * 1000000);
+}
+
+static long sys_ppoll(struct process *p, struct trap_frame *f)
+{
+	int64_t ts[2], ns = -1;
+	int rc;
+
+	if (f->rdx) {
+		if (copy_from_user(p, ts, f->rdx, sizeof(ts)))
+			return -EFAULT;
+		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+			return -EINVAL;
+		ns = ts[0] * 1000000000 + ts[1];
+	}
+	if (f->r10) {
+		rc = swap_mask(p, f->r10, f->r8);
+		if (rc)
+			return rc;
+	}
+	return do_poll(p, f->rdi, f->rsi, ns);
+}
+
 /* ---- exit --------------------------------------------------------------------------- */
 
 void vnode_maybe_free(struct vnode *vn);
@@ -1489,6 +1697,8 @@ static sys_fn table[NOSYS_SLOTS] = {
 	[263] = sys_unlinkat, [264] = sys_renameat, [266] = sys_symlinkat, [267] = sys_readlinkat,
 	[268] = sys_fchmodat, [269] = sys_faccessat, [273] = sys_set_robust_list, [292] = sys_dup3,
 	[302] = sys_prlimit64, [316] = sys_renameat, [318] = sys_getrandom, [439] = sys_faccessat,
+	[7] = sys_poll, [115] = sys_getgroups, [130] = sys_rt_sigsuspend, [271] = sys_ppoll,
+	[280] = sys_utimensat,
 };
 
 void syscall_register(unsigned nr, sys_fn fn)
@@ -1518,6 +1728,11 @@ void syscall_dispatch(struct trap_frame *f)
 	if (syscall_trace)
 		pr_info("trace: pid %d: syscall %lu (%lx, %lx, %lx) = %ld", p->pid, nr, f->rdi, f->rsi, f->rdx, rc);
 	proc_deliver_signals(p, f);
+	if (p->restore_mask) {
+		/* rt_sigsuspend or ppoll ended without running a handler. */
+		p->sig_blocked = p->saved_mask;
+		p->restore_mask = 0;
+	}
 	if (need_resched)
 		sched_yield_to_main();
 }
@@ -1564,6 +1779,20 @@ static void user_trap(struct trap_frame *f)
 	proc_exit(p, sig);
 }
 
+/* After an interrupt in user mode (arch/x86_64/trap.c): a signal sent meanwhile, e.g. the
+ * SIGKILL of a program that loops without system calls, is delivered now. */
+static void user_irq_return(struct trap_frame *f)
+{
+	struct process *p = proc_current();
+
+	if (!p || !p->sig_pending)
+		return;
+	p->uframe = f;
+	irq_enable();
+	proc_deliver_signals(p, f);
+	irq_disable();
+}
+
 void proc_start_user(struct process *p, struct trap_frame *f)
 {
 	irq_disable();
@@ -1576,6 +1805,7 @@ void syscall_layer_init(void)
 {
 	syscall_init(syscall_entry);
 	user_trap_handler = user_trap;
+	user_irq_return_handler = user_irq_return;
 	uaccess_init();
 	pipe_init();
 	signal_init();

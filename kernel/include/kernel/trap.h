@@ -23,6 +23,9 @@ extern void (*user_trap_handler)(struct trap_frame *f);
 /* Set by the process monitor: a kernel-mode page fault on a user address
  * (copying to or from user memory); returns 0 if it resolved the fault. */
 extern int (*kernel_user_fault_handler)(struct trap_frame *f);
+/* Set by the process monitor: called on the way back to user mode after an
+ * interrupt (delivers the interrupted process's pending signals). */
+extern void (*user_irq_return_handler)(struct trap_frame *f);
 
 void gdt_init(void);
 /* Kernel stack the CPU switches to on a trap from user mode. */
