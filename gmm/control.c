@@ -32,6 +32,8 @@ struct ctl_client {
 	int    rd_eof, dead;
 	struct ping_job *job;
 	struct fs_job *fs;
+	struct vn_job *vn;           /* run or ps (vnodes.c); it may outlive the client */
+	int    closing;              /* close once out is sent (the end of a run) */
 };
 
 static struct ctl_client *clients[CTL_MAX_CLIENTS];
@@ -67,6 +69,8 @@ static void client_free(struct gmmd *g, int i)
 
 	ping_free(g, c->job);
 	fs_free(g, c->fs);
+	if (c->vn)
+		vn_client_gone(g, c->vn);
 	close(c->fd);
 	free(c->in);
 	free(c->out);
@@ -260,6 +264,8 @@ static json_t *handle_request(struct gmmd *g, struct ctl_client *c, const char *
 		r = cmd_sql(g, req);
 	} else if (fs_is_cmd(cmd)) {
 		r = fs_start(g, c, cmd, req, &c->fs);
+	} else if (vn_is_cmd(cmd)) {
+		r = vn_start(g, c, cmd, req, &c->vn);
 	} else if (strcmp(cmd, "shutdown") == 0) {
 		gmm_log("shutdown requested on the control socket");
 		/* tess down stops the nodes right after this: record that they left. */
@@ -268,7 +274,7 @@ static json_t *handle_request(struct gmmd *g, struct ctl_client *c, const char *
 		r = json_pack("{s:b}", "ok", 1);
 	} else {
 		snprintf(msg, sizeof(msg), "unknown command '%.64s' (status, ping, sql, fs, fs-put, fs-get, "
-			 "fs-pread, shutdown)", cmd);
+			 "fs-pread, run, ps, shutdown)", cmd);
 		r = error_reply(msg);
 	}
 	json_decref(req);
@@ -280,9 +286,9 @@ static void process_input(struct gmmd *g, struct ctl_client *c)
 {
 	size_t start = 0;
 
-	if (c->fs)
+	if (c->fs || c->vn || c->closing)
 		return;           /* what follows may be the job's raw bytes */
-	while (!c->job && !c->fs && !c->dead && start < c->in_len) {
+	while (!c->job && !c->fs && !c->vn && !c->dead && start < c->in_len) {
 		char *nl = memchr(c->in + start, '\n', c->in_len - start);
 		size_t len;
 		json_t *r;
@@ -304,7 +310,7 @@ static void process_input(struct gmmd *g, struct ctl_client *c)
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
-	if (!c->fs && c->in_len >= CTL_MAX_LINE) {
+	if (!c->fs && !c->vn && c->in_len >= CTL_MAX_LINE) {
 		reply(c, error_reply("request line too long"));
 		c->in_len = 0;
 		c->rd_eof = 1;
@@ -362,7 +368,22 @@ void control_accept(struct gmmd *g)
 
 static int finished(const struct ctl_client *c)
 {
-	return c->dead || (c->rd_eof && !c->job && !c->fs && c->out_len == 0 && c->in_len == 0);
+	return c->dead || (c->closing && c->out_len == 0) ||
+	       (c->rd_eof && !c->job && !c->fs && !c->vn && c->out_len == 0 && c->in_len == 0);
+}
+
+void control_vn_done(struct gmmd *g, struct ctl_client *c, int close)
+{
+	c->vn = NULL;
+	if (close) {
+		c->closing = 1;
+		c->in_len = 0;
+	}
+	flush_out(c);
+	process_input(g, c);
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (clients[i] == c && finished(c))
+			client_free(g, i);
 }
 
 int control_pollfds(struct gmmd *g, struct pollfd *pfd, int max)
@@ -376,8 +397,9 @@ int control_pollfds(struct gmmd *g, struct pollfd *pfd, int max)
 		if (!c)
 			continue;
 		pfd[n].fd = c->fd;
-		pfd[n].events = (c->rd_eof || c->job ||
-				 (c->fs && !(fs_wants_input(c->fs) && c->in_len < CTL_RAW_IN_MAX)) ? 0 : POLLIN) |
+		pfd[n].events = (c->rd_eof || c->job || c->closing ||
+				 (c->fs && !(fs_wants_input(c->fs) && c->in_len < CTL_RAW_IN_MAX)) ||
+				 (c->vn && !(vn_wants_input(c->vn) && c->in_len < CTL_RAW_IN_MAX)) ? 0 : POLLIN) |
 				(c->out_len ? POLLOUT : 0);
 		pfd[n].revents = 0;
 		n++;
@@ -403,7 +425,7 @@ void control_handle(struct gmmd *g, struct pollfd *pfd, int n, uint64_t now)
 			read_input(g, c);
 		else if (ev & (POLLHUP | POLLERR))
 			c->dead = 1;        /* gone both ways: nobody to answer */
-		if (!c->job && !c->fs && c->rd_eof && c->in_len)
+		if (!c->job && !c->fs && !c->vn && c->rd_eof && c->in_len)
 			process_input(g, c);
 		if (finished(c))
 			client_free(g, i);

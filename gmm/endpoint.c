@@ -113,6 +113,10 @@ static void on_reply(struct gmmd *g, const struct fab_view *v)
 	const struct fab_hdr *h = v->hdr;
 	struct rpc_table *t = h->op == FAB_OP_PING_PEER ? &g->rpc_peer : &g->rpc;
 
+	if (h->op >= FAB_OP_VN_FIRST && h->op <= FAB_OP_VN_LAST) {
+		vn_on_reply(g, v);
+		return;
+	}
 	if (h->op >= FAB_OP_FS_FIRST && h->op <= FAB_OP_FS_LAST)
 		t = &g->rpc_fs;
 	if (rpc_on_reply(t, h->src, h->req_id, h->status, v->payload, v->len) < 0)
@@ -138,6 +142,10 @@ static void on_request(struct gmmd *g, const struct fab_view *v, uint64_t now)
 			members_on_resolve(g, v);
 		else
 			g->n.rx_dropped++;
+		return;
+	case FAB_OP_VN_OUTPUT:
+	case FAB_OP_VN_EXIT:
+		vn_on_request(g, v);
 		return;
 	case FAB_OP_PING:
 		if (h->type == FAB_T_REQ) {

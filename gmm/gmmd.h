@@ -142,6 +142,27 @@ void fs_free(struct gmmd *g, struct fs_job *j);
 /* Counters for the status reply: jobs, bytes each way, RPCs in flight. */
 json_t *fs_status_json(struct gmmd *g);
 
+/* ---- vNodes: run and ps (vnodes.c) --------------------------------------------- */
+
+struct vn_job;
+int vn_is_cmd(const char *cmd);             /* run, ps */
+/* Start a job for client c: NULL with *job set, or an error reply (*job NULL). */
+json_t *vn_start(struct gmmd *g, struct ctl_client *c, const char *cmd, json_t *req,
+		 struct vn_job **job);
+/* Does the job take frames from the client now (run's stdin and signals)? */
+int vn_wants_input(const struct vn_job *j);
+/* The client has gone: the job lives on (a running vNode gets SIGKILL) but never touches c. */
+void vn_client_gone(struct gmmd *g, struct vn_job *j);
+/* VN_OUTPUT and VN_EXIT requests from process nodes; replies to our VN_* calls. */
+void vn_on_request(struct gmmd *g, const struct fab_view *v);
+void vn_on_reply(struct gmmd *g, const struct fab_view *v);
+/* Every job: replies, deadlines, client frames. */
+void vn_advance(struct gmmd *g, uint64_t now);
+uint64_t vn_deadline(const struct gmmd *g);       /* 0 = none */
+/* At start-up: vNodes left live by an earlier gmmd are marked failed. */
+int vn_init(struct gmmd *g);
+json_t *vn_status_json(struct gmmd *g);
+
 /* ---- control socket (control.c) ----------------------------------------------- */
 
 int  control_open(struct gmmd *g);
@@ -164,6 +185,8 @@ size_t control_input(struct ctl_client *c, const void **p); /* bytes after the r
 void   control_consume(struct ctl_client *c, size_t n);
 int    control_input_eof(const struct ctl_client *c);
 void   control_abort(struct ctl_client *c);
+/* A vNode job is done with c: close once its output is sent, or go on with its next request. */
+void   control_vn_done(struct gmmd *g, struct ctl_client *c, int close);
 
 /* ---- status (status.c) ---------------------------------------------------------- */
 

@@ -127,7 +127,10 @@ static void on_timer(struct gmmd *g, uint64_t now)
 /* Milliseconds until the earliest RPC deadline, or -1 (only the timer then). */
 static int poll_timeout(struct gmmd *g)
 {
-	uint64_t d = control_deadline(g), now = gmm_now_ns();
+	uint64_t d = control_deadline(g), v = vn_deadline(g), now = gmm_now_ns();
+
+	if (v && (!d || v < d))
+		d = v;
 
 	if (!d)
 		return -1;
@@ -166,6 +169,7 @@ static void event_loop(struct gmmd *g)
 			control_accept(g);
 		control_handle(g, pfd + n, nc, now);
 		control_advance(g, gmm_now_ns());
+		vn_advance(g, gmm_now_ns());
 	}
 }
 
@@ -207,6 +211,11 @@ static int setup(struct gmmd *g, int lock_fd)
 	g->sig_fd = open_signals();
 	if (g->sig_fd < 0 || open_timer(g) < 0) {
 		fprintf(stderr, "gmmd: signalfd/timerfd: %s\n", strerror(errno));
+		return -1;
+	}
+	if (vn_init(g) < 0) {
+		fprintf(stderr, "gmmd: cannot mark the vNodes of the previous gmmd failed: %s\n",
+			dbstate_errmsg(g->db));
 		return -1;
 	}
 	if (endpoint_open(g) < 0 || control_open(g) < 0)

@@ -1,7 +1,8 @@
 # tools/: the tess CLI and the fabric frame injector used by the tests.
 HPROGS += tess
 tess_SRCS := tools/tess.c tools/tess_util.c tools/tess_up.c tools/tess_ctl.c tools/tess_disk.c \
-	tools/tess_node.c tools/tess_fs.c
+	tools/tess_node.c tools/tess_fs.c \
+	tools/tess_run.c
 tess_LIBS := hnet
 tess_LDLIBS := -ljansson
 

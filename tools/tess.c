@@ -16,14 +16,19 @@ static const char usage_text[] =
 "Commands:\n"
 "  up [--pnodes N] [--mnodes N] [--snodes N] [--accel kvm|tcg] [--timeout SEC]\n"
 "     [--mem-mb M] [--bios seabios|qboot] [--append \"KEY=VALUE ...\"]\n"
-"     [--disk-size SIZE] [--image FILE]\n"
+"     [--disk-size SIZE] [--image FILE] [--excache SIZE]\n"
 "                         start gmmd, the fabric hub and the QEMU nodes; wait until\n"
 "                         every node has joined (default 1 process, 1 memory, 1 storage).\n"
 "                         Storage nodes get DIR/disks/sN.img (ext2, built on first use,\n"
 "                         default 256M); --image FILE is the first one's disk, written in place\n"
+"                         --excache SIZE: the process nodes' ExCache (e.g. 64M)\n"
 "  restart NODE           restart one node's QEMU as tess up started it; wait until it joins\n"
 "  fsck                   e2fsck -fn the disk images of the stopped cluster\n""  fs ls|cat|get|put|stat|mkdir|rm|rmdir|mv|ln|df ...\n"
 "                         the storage node's files, through gmmd (tess fs --help)\n"
+"  run [--excache SIZE] [--stats] [--pnode NODE] [-e VAR=VALUE]... -- PATH [ARGS...]\n"
+"                         run PATH (in the cluster's storage) in a new vNode; relays stdin,\n"
+"                         stdout, stderr and signals; exits with its status (128+signal)\n"
+"  ps [--json]            the vNodes that run, and their processes\n"
 "  down                   stop every process of the cluster (logs and state.db stay)\n"
 "  status [--json]        nodes, their state and counters, as gmmd sees them\n"
 "  logs NODE|gmmd|hub [-f] print (or follow) a node's console or a daemon's log\n"
@@ -71,6 +76,8 @@ static const struct {
 	{ "restart", cmd_restart },
 	{ "fsck", cmd_fsck },
 	{ "fs", cmd_fs },
+	{ "run", cmd_run },
+	{ "ps", cmd_ps },
 };
 
 int main(int argc, char **argv)

@@ -110,6 +110,8 @@ int disk_parse_size(const char *s, uint64_t *bytes);
 void disk_prepare(const struct tess *t, const char *name, uint64_t bytes, char *out, size_t cap);
 /* --image FILE: check it and put its absolute path into out. */
 void disk_use_image(const char *file, char *out, size_t cap);
+/* "16M", "1G", "65536": an ExCache size, 64K..1024G in whole 4K pages; 0, or -1 (tess_run.c). */
+int excache_parse_size(const char *s, uint64_t *bytes);
 /* s as a QEMU option value (commas doubled), newly allocated. */
 char *qemu_escape(const char *s);
 
@@ -124,5 +126,7 @@ int cmd_gdb(struct tess *t, int argc, char **argv);
 int cmd_fsck(struct tess *t, int argc, char **argv);
 int cmd_restart(struct tess *t, int argc, char **argv);
 int cmd_fs(struct tess *t, int argc, char **argv);
+int cmd_run(struct tess *t, int argc, char **argv);
+int cmd_ps(struct tess *t, int argc, char **argv);
 
 #endif

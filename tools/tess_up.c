@@ -49,6 +49,7 @@ struct up_cfg {
 	int timeout_s;
 	int mem_mb;
 	const char *append;             /* extra kernel command-line words, or NULL */
+	uint64_t excache_bytes;         /* --excache: process nodes' ExCache pool, 0 = their default */
 	const char *image;              /* --image: the first storage node's disk, used in place */
 	uint64_t disk_bytes;            /* --disk-size: size of new disk images */
 };
@@ -68,6 +69,7 @@ static void parse_up(struct tess *t, struct up_cfg *c, int argc, char **argv)
 	c->timeout_s = 60;
 	c->mem_mb = UP_DEFAULT_MEM_MB;
 	c->append = NULL;
+	c->excache_bytes = 0;
 	c->image = NULL;
 	c->disk_bytes = UP_DEFAULT_DISK_BYTES;
 	opts_init(&o, argc, argv);
@@ -97,6 +99,10 @@ static void parse_up(struct tess *t, struct up_cfg *c, int argc, char **argv)
 			if (strlen(v) > 200 || strpbrk(v, "\"'\n"))
 				die_usage("--append: at most 200 characters, no quotes or newlines");
 			c->append = v;
+		} else if (opts_value(&o, a, "--excache", NULL, &v)) {
+			if (excache_parse_size(v, &c->excache_bytes))
+				die_usage("--excache: expected a size from 64K to 1024G in whole 4K pages"
+					  " (e.g. 64M), got '%s'", v);
 		} else if (opts_value(&o, a, "--image", NULL, &v)) {
 			c->image = v;
 		} else if (opts_value(&o, a, "--disk-size", NULL, &v)) {
@@ -263,7 +269,10 @@ static pid_t launch_qemu(const struct tess *t, const struct up_cfg *c, const cha
 	argv[i++] = "-kernel";
 	argv[i++] = (char *)n->image;
 	argv[i++] = "-append";
-	argv[i++] = xasprintf("node=%d role=%s name=%s%s%s", n->id, n->role, n->name,
+	argv[i++] = xasprintf("node=%d role=%s name=%s%s%s%s%s", n->id, n->role, n->name,
+			      c->excache_bytes && strcmp(n->role, "process") == 0 ? " excache=" : "",
+			      c->excache_bytes && strcmp(n->role, "process") == 0 ?
+			      xasprintf("%llu", (unsigned long long)c->excache_bytes) : "",
 			      c->append ? " " : "", c->append ? c->append : "");
 	argv[i++] = "-serial";
 	argv[i++] = xasprintf("file:%s", spath(t, "nodes/n%d.log", n->id));
