@@ -329,12 +329,15 @@ static void print_stats(const struct run *r)
 	double lines = jnum(x, "lines"), fetches = 0, total_ns = jnum(x, "fetch_ns_total");
 	json_t *nosys = json_object_get(r->exit, "nosys");
 	size_t i;
-	int last = -1;
+	int first = -1, last = -1;
 
 	json_array_foreach(hist, i, v) {
 		fetches += json_number_value(v);
-		if (json_number_value(v) > 0)
+		if (json_number_value(v) > 0) {
 			last = (int)i;
+			if (first < 0)
+				first = (int)i;
+		}
 	}
 	fprintf(stderr, "tess: vnode %.0f (pid %.0f) on node %.0f, memory node %.0f: wait status 0x%x,"
 		" ran %.1f ms\n", jnum(r->header, "vnode"), jnum(r->header, "pid"),
@@ -345,19 +348,20 @@ static void print_stats(const struct run *r)
 	fprintf(stderr, "excache: %.0f misses, %.0f zero-fills, %.0f evictions, %.0f writebacks\n",
 		jnum(x, "misses"), jnum(x, "zero_fills"), jnum(x, "evictions"), jnum(x, "writebacks"));
 	if (fetches > 0)
-		fprintf(stderr, "excache: %.0f fetches, mean fetch latency %.1f us\n", fetches,
-			total_ns / fetches / 1000.0);
+		fprintf(stderr, "excache: mean fetch latency %.1f us (%.0f timed)\n",
+			total_ns / fetches / 1000.0, fetches);
 	else
 		fprintf(stderr, "excache: no fetches\n");
-	for (int b = 0; b <= last; b++) {
+	for (int b = first < 0 ? 0 : first; b <= last; b++) {
 		double n = json_number_value(json_array_get(hist, (size_t)b));
 		int bar = fetches > 0 ? (int)(40.0 * n / fetches + 0.5) : 0;
 
-		fprintf(stderr, "  fetch [%6llu, %6llu) us %10.0f  %.*s\n", 1ull << b, 1ull << (b + 1), n,
+		fprintf(stderr, "  fetch latency [%6llu, %6llu) us %9.0f  %.*s\n", 1ull << b, 1ull << (b + 1), n,
 			bar, "########################################");
 	}
 	if (jnum(r->exit, "nosys_total") > 0) {
-		fprintf(stderr, "nosys: %.0f calls answered ENOSYS:", jnum(r->exit, "nosys_total"));
+		fprintf(stderr, "nosys: %.0f calls answered ENOSYS (syscall x count):",
+			jnum(r->exit, "nosys_total"));
 		json_array_foreach(nosys, i, v)
 			fprintf(stderr, " %.0f x%.0f", json_number_value(json_array_get(v, 0)),
 				json_number_value(json_array_get(v, 1)));
