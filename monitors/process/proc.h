@@ -24,7 +24,7 @@
 #define CWD_MAX        1024
 #define VN_FLAG_TTY    0x1u      /* vn_start_req.flags: stdin is a terminal */
 
-enum file_type { FILE_FS = 1, FILE_CONSOLE, FILE_PIPE_READ, FILE_PIPE_WRITE };
+enum file_type { FILE_FS = 1, FILE_CONSOLE, FILE_PIPE_READ, FILE_PIPE_WRITE, FILE_DEV };
 
 struct pipe;
 
@@ -38,6 +38,7 @@ struct file {
 	uint64_t dir_cookie;         /* getdents position */
 	int dir_eof;
 	int stream;                  /* FILE_CONSOLE: VN_STDIN/OUT/ERR */
+	uint32_t rdev;               /* FILE_DEV: DEV_NULL or DEV_ZERO (syscall.c) */
 	struct pipe *pipe;
 };
 

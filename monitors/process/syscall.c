@@ -107,6 +107,64 @@ int proc_setup_console(struct process *p)
 	return 0;
 }
 
+/* ---- devices --------------------------------------------------------------------- */
+
+/*
+ * /dev/null and /dev/zero are served by the process node itself, by path: the
+ * storage node's /dev is an empty directory (no device inodes in the image yet).
+ * Shells need /dev/null: ash gives it as stdin to background jobs.
+ */
+#define DEV_NULL ((1u << 8) | 3)           /* Linux's major 1, minors 3 and 5 */
+#define DEV_ZERO ((1u << 8) | 5)
+
+static uint32_t dev_of_path(const char *path)
+{
+	if (!strcmp(path, "/dev/null"))
+		return DEV_NULL;
+	if (!strcmp(path, "/dev/zero"))
+		return DEV_ZERO;
+	return 0;
+}
+
+static void dev_attr(uint32_t rdev, struct fs_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->mode = S_IFCHR | 0666;
+	a->rdev = rdev;
+	a->nlink = 1;
+	a->ino = rdev;
+}
+
+/* fsc_stat, with the devices above. */
+static int path_stat(struct process *p, const char *path, int nofollow, struct fs_attr *a)
+{
+	uint32_t rdev = dev_of_path(path);
+
+	if (rdev) {
+		dev_attr(rdev, a);
+		return 0;
+	}
+	return fsc_stat(p->vn, path, nofollow, a);
+}
+
+/* read(2) of a device: end of file, or zeros. */
+static long dev_read(struct process *p, struct file *fl, uint64_t buf, size_t count)
+{
+	static const uint8_t zeros[512];
+	size_t done = 0;
+
+	if (fl->rdev == DEV_NULL)
+		return 0;
+	while (done < count) {
+		size_t n = count - done < sizeof(zeros) ? count - done : sizeof(zeros);
+
+		if (copy_to_user(p, buf + done, zeros, n))
+			return done ? (long)done : -EFAULT;
+		done += n;
+	}
+	return (long)done;
+}
+
 /* ---- helpers --------------------------------------------------------------------- */
 
 static long user_path(struct process *p, int dirfd, uint64_t upath, char *out, size_t outlen)
@@ -157,6 +215,9 @@ static int file_attr(struct process *p, struct file *fl, struct fs_attr *a)
 	switch (fl->type) {
 	case FILE_FS:
 		return fsc_fstat(p->vn, &fl->h, a);
+	case FILE_DEV:
+		dev_attr(fl->rdev, a);
+		return 0;
 	case FILE_CONSOLE:
 		a->mode = S_IFCHR | 0620;
 		a->rdev = (136 << 8);
@@ -234,6 +295,8 @@ static long do_read(struct process *p, struct file *fl, uint64_t buf, size_t cou
 		return vn_console_read_(p, buf, count);
 	if (fl->type == FILE_PIPE_READ)
 		return pipe_read(p, fl, buf, count);
+	if (fl->type == FILE_DEV)
+		return dev_read(p, fl, buf, count);
 	if (fl->type != FILE_FS)
 		return -EBADF;
 	if ((fl->mode & S_IFMT) == S_IFDIR)
@@ -278,6 +341,8 @@ static long do_write(struct process *p, struct file *fl, uint64_t buf, size_t co
 		return vn_console_write(p, fl->stream, buf, count);
 	if (fl->type == FILE_PIPE_WRITE)
 		return pipe_write(p, fl, buf, count);
+	if (fl->type == FILE_DEV)
+		return (fl->flags & O_ACCMODE) ? (long)count : -EBADF;
 	if (fl->type != FILE_FS)
 		return -EBADF;
 	k = malloc(IO_CHUNK);
@@ -443,6 +508,20 @@ static long do_openat(struct process *p, int dirfd, uint64_t upath, uint32_t fla
 	if (!path)
 		return -ENOMEM;
 	rc = user_path(p, dirfd, upath, path, FS_PATH_MAX);
+	if (rc == 0 && dev_of_path(path)) {
+		uint32_t rdev = dev_of_path(path);
+
+		free(path);
+		if ((flags & O_DIRECTORY) || ((flags & O_CREAT) && (flags & O_EXCL)))
+			return (flags & O_DIRECTORY) ? -ENOTDIR : -EEXIST;
+		fl = file_new(FILE_DEV);
+		if (!fl)
+			return -ENOMEM;
+		fl->flags = flags;
+		fl->rdev = rdev;
+		fl->mode = S_IFCHR | 0666;
+		goto install;
+	}
 	if (rc == 0)
 		rc = fsc_open(p->vn, path, flags & (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_DIRECTORY | O_NOFOLLOW),
 			      mode & ~p->umask & 07777, &a);
@@ -456,6 +535,7 @@ static long do_openat(struct process *p, int dirfd, uint64_t upath, uint32_t fla
 	fl->h.ino = a.ino;
 	fl->h.gen = a.gen;
 	fl->mode = a.mode;
+install:
 	rc = fd_alloc(p, fl, 0, !!(flags & O_CLOEXEC));
 	if (rc < 0)
 		file_put(fl);
@@ -517,7 +597,7 @@ static long stat_path(struct process *p, int dirfd, uint64_t upath, uint64_t ubu
 		return -ENOMEM;
 	rc = user_path(p, dirfd, upath, path, FS_PATH_MAX);
 	if (rc == 0)
-		rc = fsc_stat(p->vn, path, !!(flags & AT_SYMLINK_NOFOLLOW), &a);
+		rc = path_stat(p, path, !!(flags & AT_SYMLINK_NOFOLLOW), &a);
 	free(path);
 	if (rc)
 		return rc;
@@ -559,6 +639,8 @@ static long sys_lseek(struct process *p, struct trap_frame *f)
 
 	if (!fl)
 		return -EBADF;
+	if (fl->type == FILE_DEV)
+		return 0;                       /* as Linux's null and zero devices */
 	if (fl->type != FILE_FS)
 		return -ESPIPE;
 	switch (f->rdx) {
@@ -759,7 +841,7 @@ static long do_access(struct process *p, int dirfd, uint64_t upath, uint32_t mod
 		return -ENOMEM;
 	rc = user_path(p, dirfd, upath, path, FS_PATH_MAX);
 	if (rc == 0)
-		rc = fsc_stat(p->vn, path, 0, &a);
+		rc = path_stat(p, path, 0, &a);
 	free(path);
 	if (rc)
 		return rc;
@@ -1142,16 +1224,11 @@ static long sys_getpid(struct process *p, struct trap_frame *f) { return p->pid;
 static long sys_getppid(struct process *p, struct trap_frame *f) { return p->ppid; }
 static long sys_getuid(struct process *p, struct trap_frame *f) { return 0; }
 
-/* A vNode's processes run as root in group root, as a root login on Linux does. */
+/* A vNode's processes run as root with no supplementary groups, like a Linux
+ * process started without a login (initgroups). */
 static long sys_getgroups(struct process *p, struct trap_frame *f)
 {
-	uint32_t gid = 0;
-
-	if ((int)f->rdi == 0)
-		return 1;
-	if ((int)f->rdi < 0)
-		return -EINVAL;
-	return copy_to_user(p, f->rsi, &gid, sizeof(gid)) ? -EFAULT : 1;
+	return (int)f->rdi < 0 ? -EINVAL : 0;
 }
 static long sys_getpgrp(struct process *p, struct trap_frame *f) { return p->vn->init ? p->vn->init->pid : p->pid; }
 static long sys_setpgid(struct process *p, struct trap_frame *f) { return 0; }
