@@ -80,6 +80,12 @@ int cmd_status(struct tess *t, int argc, char **argv)
 		       fmt_count((uint64_t)jnum(n, "rx_frames")), fmt_count((uint64_t)jnum(n, "tx_frames")),
 		       fmt_count((uint64_t)jnum(n, "rx_malformed")), fmt_count((uint64_t)jnum(n, "joins")),
 		       fmt_count((uint64_t)jnum(n, "rejoins")), fmt_count((uint64_t)jnum(n, "deaths")));
+	if ((n = json_object_get(r, "vnodes")))
+		printf("vnodes: %s relayed now; %s runs, %s exited, %s failed, %s killed; output %s bytes,"
+		       " %s deferred (client slow)\n", fmt_count((uint64_t)jnum(n, "jobs")),
+		       fmt_count((uint64_t)jnum(n, "runs")), fmt_count((uint64_t)jnum(n, "exited")),
+		       fmt_count((uint64_t)jnum(n, "failed")), fmt_count((uint64_t)jnum(n, "killed")),
+		       fmt_count((uint64_t)jnum(n, "out_bytes")), fmt_count((uint64_t)jnum(n, "out_again")));
 	json_decref(r);
 	return 0;
 }
