@@ -461,6 +461,8 @@ struct mem_info_reply {
  * vNodes. gmmd starts a program on a process node; its console streams flow
  * back through gmmd to `tess run`. Strings are NUL-separated.
  */
+#define VN_FLAG_TTY 0x1u          /* vn_start_req.flags: the user's stdin is a terminal */
+
 struct vn_start_req {
 	uint32_t vnode;
 	uint16_t mnode;           /* home memory node */

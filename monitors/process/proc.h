@@ -22,7 +22,6 @@
 #define NSIG           65
 #define NOSYS_SLOTS    512
 #define CWD_MAX        1024
-#define VN_FLAG_TTY    0x1u      /* vn_start_req.flags: stdin is a terminal */
 
 enum file_type { FILE_FS = 1, FILE_CONSOLE, FILE_PIPE_READ, FILE_PIPE_WRITE, FILE_DEV };
 

@@ -1138,7 +1138,12 @@ static long sys_ioctl(struct process *p, struct trap_frame *f)
 		return -ENOTTY;
 	switch (f->rsi) {
 	case 0x5401: {          /* TCGETS */
-		uint32_t t[9] = { 0x500, 0x5, 0xbf, 0x8a3b, 0, 0, 0, 0, 0 };
+		/*
+		 * ICANON|ISIG|IEXTEN without ECHO: the user's own terminal (where
+		 * tess runs, in cooked mode) already echoes and edits lines, so
+		 * programs must not echo a second time.
+		 */
+		uint32_t t[9] = { 0x500, 0x5, 0xbf, 0x8003, 0, 0, 0, 0, 0 };
 		uint8_t *cc = (uint8_t *)t + 17;
 
 		cc[0] = 3; cc[1] = 28; cc[2] = 127; cc[3] = 21; cc[4] = 4; cc[6] = 1;

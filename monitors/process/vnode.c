@@ -19,6 +19,10 @@
 #define MAX_ARGS        4096
 
 static struct vnode *vnodes[MAX_VNODES];
+/* Recently finished vNodes: a late retry of their VN_START must not run them again. */
+#define RECENT 32
+static uint32_t recent[RECENT];
+static unsigned recent_next;
 static int next_pid = 1;
 uint64_t default_excache_bytes;
 
@@ -94,12 +98,25 @@ int vnode_output(struct vnode *vn, int stream, const void *data, size_t len)
 
 		io->vnode = vn->id;
 		io->stream = (uint32_t)stream;
-		io->seq = vn->out_seq[stream]++;
+		io->seq = vn->out_seq[stream];
 		memcpy(io + 1, (const uint8_t *)data + done, chunk);
 		rc = fabric_call(FAB_NODE_GMM, FAB_OP_VN_OUTPUT, buf, (uint32_t)sizeof(*io) + chunk, NULL, 0, NULL,
 				 OUT_TIMEOUT_NS, 5);
+		if (rc == -EAGAIN) {
+			/* The user's terminal is slow: wait and send the same chunk (same seq) again. */
+			sched_block(ktime_ns() + 20000000ull);
+			continue;
+		}
+		if (rc == -ESRCH) {
+			/* Nobody relays this vNode any more (tess run went away): stop it. */
+			for (int i = 0; i < MAX_PROCS; i++)
+				if (vn->procs[i] && !vn->procs[i]->zombie)
+					proc_kill(vn->procs[i], 9);
+			break;
+		}
 		if (rc)
 			break;
+		vn->out_seq[stream]++;
 		done += chunk;
 	}
 	free(buf);
@@ -108,6 +125,7 @@ int vnode_output(struct vnode *vn, int stream, const void *data, size_t len)
 
 static void vnode_free(struct vnode *vn)
 {
+	recent[recent_next++ % RECENT] = vn->id;
 	for (int i = 0; i < MAX_VNODES; i++)
 		if (vnodes[i] == vn)
 			vnodes[i] = NULL;
@@ -241,6 +259,9 @@ static int on_start(const struct fabric_msg *m, void *reply, uint32_t *rlen)
 		return -EINVAL;
 	if (find_vnode(rq->vnode))
 		return -EEXIST;                   /* a retried start: already running */
+	for (unsigned i = 0; i < RECENT; i++)
+		if (recent[i] == rq->vnode && rq->vnode)
+			return -EEXIST;           /* a retried start of one that already ended */
 	for (slot = 0; slot < MAX_VNODES && vnodes[slot]; slot++)
 		;
 	if (slot == MAX_VNODES)
