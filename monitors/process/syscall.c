@@ -1710,6 +1710,8 @@ void proc_exit(struct process *p, int wait_status)
 		if (c && c->parent == p) {
 			c->parent = NULL;
 			c->ppid = 1;
+			if (c->zombie)
+				proc_free(c);     /* nobody will wait for it now */
 		}
 	}
 	if (p->parent) {
