@@ -97,3 +97,9 @@ UNIT_TESTS += test_memsvc
 test_memsvc_SRCS := tests/unit/test_memsvc.c monitors/memory/memsvc.c monitors/memory/idmap.c kernel/vmspace.c
 test_memsvc_CFLAGS := $(KUNIT_CFLAGS)
 test_memsvc_LDLIBS := $(KUNIT_LDLIBS)
+
+# the ExCache's set of pages held by the memory node
+UNIT_TESTS += test_pageset
+test_pageset_SRCS := tests/unit/test_pageset.c excache/pageset.c
+test_pageset_CFLAGS := $(KUNIT_CFLAGS)
+test_pageset_LDLIBS := $(KUNIT_LDLIBS)
