@@ -13,3 +13,4 @@ echo "== fs =="
 sh "$here/fs.sh"
 echo "== excache =="
 sh "$here/excache.sh"
+[ -n "${BENCH_SKIP_LINUX:-}" ] || { echo "== linux swap baseline (optional, slow: boots Debian Linux 6.1 under TCG, installs linux-image-amd64 if missing; BENCH_SKIP_LINUX=1 skips) =="; sh "$here/linux-swap.sh"; }
