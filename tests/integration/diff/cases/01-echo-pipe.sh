@@ -1,0 +1,2 @@
+# a two-stage pipeline
+echo hello world | tr a-z A-Z

@@ -1,0 +1,2 @@
+# the program's stdin comes from tess run (here a file)
+sort -n | head -n 4
