@@ -103,3 +103,13 @@ UNIT_TESTS += test_pageset
 test_pageset_SRCS := tests/unit/test_pageset.c excache/pageset.c
 test_pageset_CFLAGS := $(KUNIT_CFLAGS)
 test_pageset_LDLIBS := $(KUNIT_LDLIBS)
+
+# tests/workloads: static Linux programs that the booted-cluster tests run in
+# vNodes (t-run-excache: randwrite). musl-gcc -static (musl-tools); part of
+# `make`, so `make test` has them before tests/integration/run.sh starts.
+WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
+all: $(WORKLOADS)
+$(BUILD)/workloads/%: tests/workloads/%.c
+	@mkdir -p $(@D)
+	@echo "  MUSL  $@"
+	$(Q)musl-gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -o $@ $<
