@@ -27,11 +27,22 @@ struct xline {
 	int busy;                 /* taken by a miss that waits on the fabric: not free, no victim */
 };
 
+#define WB_FLIGHT_MAX  128      /* writebacks of one cache on the fabric at once */
+#define ANY_PAGE       UINT64_MAX
+
+/* A writeback sent and not yet answered. The fabric may deliver a retried
+ * request after later ones, so a fetch of the page, or a fork of its space,
+ * waits until the writeback is answered. as_id 0: a free slot. */
+struct wb_flight {
+	uint64_t as_id, vpage;
+};
+
 struct excache {
 	struct xline *line;
 	uint32_t nlines, assoc, nsets;
 	uint32_t *fifo;           /* next victim way per set */
 	struct vn_excache_stats st;
+	struct wb_flight flight[WB_FLIGHT_MAX];
 };
 
 /* ---- the node's pool of line frames --------------------------------------- */
@@ -205,8 +216,44 @@ static uint64_t pte_flags(uint32_t prot)
 }
 
 
+/* ---- writebacks in flight --------------------------------------------------------- */
+
+static int flight_find(const struct excache *c, uint64_t as_id, uint64_t vpage)
+{
+	for (int i = 0; i < WB_FLIGHT_MAX; i++)
+		if (c->flight[i].as_id == as_id && (vpage == ANY_PAGE || c->flight[i].vpage == vpage))
+			return i;
+	return -1;
+}
+
+/* Record a writeback about to be sent (waits for a free slot); its slot. */
+static int flight_begin(struct excache *c, uint64_t as_id, uint64_t vpage)
+{
+	int i;
+
+	while ((i = flight_find(c, 0, ANY_PAGE)) < 0)
+		sched_yield_to_main();
+	c->flight[i].as_id = as_id;
+	c->flight[i].vpage = vpage;
+	return i;
+}
+
+static void flight_end(struct excache *c, int slot)
+{
+	c->flight[slot].as_id = 0;
+}
+
+/* Wait until no writeback of (as_id, vpage), or of any page of as_id, is in flight. */
+static void flight_wait(const struct excache *c, uint64_t as_id, uint64_t vpage)
+{
+	while (flight_find(c, as_id, vpage) >= 0)
+		sched_yield_to_main();
+}
+
 static int writeback(struct aspace *as, uint64_t vpage, const void *data)
 {
+	struct excache *c = as->cache;
+	int slot;
 	size_t n = sizeof(struct mem_page_req) + MEM_PAGE_SIZE;
 	struct mem_page_req *rq = malloc(n);
 	int rc;
@@ -219,7 +266,9 @@ static int writeback(struct aspace *as, uint64_t vpage, const void *data)
 	/* Before the call, which sleeps: a miss on the page meanwhile (an evicted line's
 	 * owner) must fetch it, not zero-fill it; and as may be gone when the call returns. */
 	pageset_add(as->backed, vpage);
+	slot = flight_begin(c, as->as_id, vpage);
 	rc = fabric_call(as->mnode, FAB_OP_MEM_WRITEBACK, rq, (uint32_t)n, NULL, 0, NULL, 0, 0);
+	flight_end(c, slot);
 	free(rq);
 	return rc;
 }
@@ -262,13 +311,18 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 		invlpg(vpage);
 		return 0;
 	}
+	/* The page's last writeback (its line was evicted by another miss) must have
+	 * reached the memory node before we fetch it. */
+	flight_wait(c, as->as_id, vpage);
 
 	/* Pick a line and hold it (busy) until it is mapped: the fetch, writeback or
 	 * file fill below sleeps, and another process's miss must not take the same
-	 * line meanwhile. If every way of the set is busy, wait for one. */
+	 * line meanwhile. If every way of the set is busy (processes of one vNode
+	 * share virtual addresses, hence sets), wait for one: through the main
+	 * loop, which takes the fabric replies that will free them. */
 	set = set_of(c, vpage);
 	while ((victim = pick_line(c, set)) == UINT32_MAX)
-		sched_yield();
+		sched_yield_to_main();
 	l = &c->line[victim];
 	l->busy = 1;
 	if (l->as) {
@@ -290,6 +344,7 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 		struct mem_fetch_reply *rp = (struct mem_fetch_reply *)fb->rep;
 		uint32_t len = sizeof(*rq), rlen = 0;
 		uint64_t t0 = ktime_ns();
+		int slot = -1;
 
 		if (!fb) {
 			rc = -ENOMEM;
@@ -307,11 +362,14 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 			memcpy(rq + 1, page, MEM_PAGE_SIZE);
 			len += MEM_PAGE_SIZE;
 			pageset_add(vas->backed, vvpage);
+			slot = flight_begin(c, vas->as_id, vvpage);
 			c->st.writebacks++;
 			dirty = 0;
 		}
 		rc = fabric_call(as->mnode, FAB_OP_MEM_FETCH, fb->req, len, fb->rep, sizeof(fb->rep),
 				 &rlen, 0, 0);
+		if (slot >= 0)
+			flight_end(c, slot);
 		record_latency(c, ktime_ns() - t0);
 		c->st.misses++;
 		if (rc == 0 && rlen == sizeof(*rp) + MEM_PAGE_SIZE && !(rp->flags & MEM_PAGE_ZERO))
@@ -424,6 +482,8 @@ int excache_writeback_all(struct aspace *as)
 		if (virt_to_phys(as->root) == read_cr3())
 			invlpg(l->vpage);
 	}
+	/* Lines of as that other misses evicted: their writebacks too (fork copies next). */
+	flight_wait(c, as->as_id, ANY_PAGE);
 	return 0;
 }
 
@@ -447,6 +507,7 @@ int excache_flush_range(struct aspace *as, uint64_t start, uint64_t end)
 		}
 		unmap_line(l);
 	}
+	flight_wait(c, as->as_id, ANY_PAGE);
 	return 0;
 }
 
