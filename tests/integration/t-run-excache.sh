@@ -16,8 +16,10 @@
 # accesses span several times the cache misses on nearly every one: sorting
 # 16 MB of random lines (36 MiB, 2.2x) took 181 s and 455,000 misses, 26.5 MB
 # (3.6x) 680 s. Reverse-ordered input keeps sort's merge passes streaming
-# (37,000 misses, 34 s for 3.6x); randwrite at 16x takes about 75 s.
-# RUN_EXCACHE_8X=1 makes awk and sort 8x the ExCache too (minutes under TCG).
+# (37,000 misses, 34 s for 3.6x); randwrite at 16x takes 50-75 s.
+# RUN_EXCACHE_8X=1 makes awk (1.4 million entries, 133 MiB on the host) and
+# sort (63.6 MB) 8x the ExCache too: for KVM; under TCG the awk run had not
+# finished after 17 minutes.
 . "$(dirname "$0")/lib.sh"
 
 RANDWRITE=$ROOT/build/workloads/randwrite
