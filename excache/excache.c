@@ -19,6 +19,8 @@
 #include "pageset.h"
 
 #define PTE_D (1ull << 6)
+/* A miss is not given up lightly: 10 tries (50 ms doubling to 800 ms) span about 5 s. */
+#define MISS_TRIES 10
 
 struct xline {
 	struct aspace *as;        /* NULL: free */
@@ -267,7 +269,7 @@ static int writeback(struct aspace *as, uint64_t vpage, const void *data)
 	 * owner) must fetch it, not zero-fill it; and as may be gone when the call returns. */
 	pageset_add(as->backed, vpage);
 	slot = flight_begin(c, as->as_id, vpage);
-	rc = fabric_call(as->mnode, FAB_OP_MEM_WRITEBACK, rq, (uint32_t)n, NULL, 0, NULL, 0, 0);
+	rc = fabric_call(as->mnode, FAB_OP_MEM_WRITEBACK, rq, (uint32_t)n, NULL, 0, NULL, 0, MISS_TRIES);
 	flight_end(c, slot);
 	free(rq);
 	return rc;
@@ -367,7 +369,7 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 			dirty = 0;
 		}
 		rc = fabric_call(as->mnode, FAB_OP_MEM_FETCH, fb->req, len, fb->rep, sizeof(fb->rep),
-				 &rlen, 0, 0);
+				 &rlen, 0, MISS_TRIES);
 		if (slot >= 0)
 			flight_end(c, slot);
 		record_latency(c, ktime_ns() - t0);
