@@ -46,7 +46,12 @@ trap_common:
 	mov %rsp, %rbx
 	and $~15, %rsp
 	call trap_dispatch
-	mov %rbx, %rsp
+	mov %rbx, %rdi
+
+	/* trap_return(frame): restore a struct trap_frame and iretq to it (traps, syscalls, new threads). */
+	.globl trap_return
+trap_return:
+	movq %rdi, %rsp
 	popq %r15
 	popq %r14
 	popq %r13

@@ -43,29 +43,12 @@ syscall_entry:
 	call syscall_dispatch
 	cli
 	movq %rsp, %rdi
-	jmp user_return
+	jmp trap_return
 
-	/* user_return(frame): restore a struct trap_frame and iretq to it. */
+	/* user_return(frame): back to user mode through the common trap return path. */
 	.globl user_return
 user_return:
-	movq %rdi, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
-	addq $16, %rsp
-	iretq
+	jmp trap_return
 
 	.data
 syscall_user_rsp:
