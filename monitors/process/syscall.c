@@ -191,6 +191,26 @@ static long user_path(struct process *p, int dirfd, uint64_t upath, char *out, s
 	return n;
 }
 
+/*
+ * Attributes of the file a user path names: copy and resolve the path, then
+ * stat it (devices included when with_devices; calls that change the file
+ * itself pass 0, since devices are not stored on the storage node).
+ */
+static long user_stat(struct process *p, int dirfd, uint64_t upath, int nofollow, int with_devices,
+		      struct fs_attr *a)
+{
+	char *path = malloc(FS_PATH_MAX);
+	long rc;
+
+	if (!path)
+		return -ENOMEM;
+	rc = user_path(p, dirfd, upath, path, FS_PATH_MAX);
+	if (rc == 0)
+		rc = with_devices ? path_stat(p, path, nofollow, a) : fsc_stat(p->vn, path, nofollow, a);
+	free(path);
+	return rc;
+}
+
 static void fill_stat(uint8_t *st, const struct fs_attr *a)
 {
 	memset(st, 0, 144);
@@ -570,7 +590,6 @@ static long sys_close(struct process *p, struct trap_frame *f)
 
 static long stat_path(struct process *p, int dirfd, uint64_t upath, uint64_t ubuf, int flags)
 {
-	char *path;
 	struct fs_attr a;
 	uint8_t st[144];
 	long rc;
@@ -592,13 +611,7 @@ static long stat_path(struct process *p, int dirfd, uint64_t upath, uint64_t ubu
 			return copy_to_user(p, ubuf, st, sizeof(st));
 		}
 	}
-	path = malloc(FS_PATH_MAX);
-	if (!path)
-		return -ENOMEM;
-	rc = user_path(p, dirfd, upath, path, FS_PATH_MAX);
-	if (rc == 0)
-		rc = path_stat(p, path, !!(flags & AT_SYMLINK_NOFOLLOW), &a);
-	free(path);
+	rc = user_stat(p, dirfd, upath, !!(flags & AT_SYMLINK_NOFOLLOW), 1, &a);
 	if (rc)
 		return rc;
 	fill_stat(st, &a);
@@ -833,16 +846,9 @@ static long sys_readlinkat(struct process *p, struct trap_frame *f)
 
 static long do_access(struct process *p, int dirfd, uint64_t upath, uint32_t mode)
 {
-	char *path = malloc(FS_PATH_MAX);
 	struct fs_attr a;
-	long rc;
+	long rc = user_stat(p, dirfd, upath, 0, 1, &a);
 
-	if (!path)
-		return -ENOMEM;
-	rc = user_path(p, dirfd, upath, path, FS_PATH_MAX);
-	if (rc == 0)
-		rc = path_stat(p, path, 0, &a);
-	free(path);
 	if (rc)
 		return rc;
 	/* root: read and write always, execute if any x bit is set (or a directory). */
@@ -950,16 +956,9 @@ static long sys_fchmod(struct process *p, struct trap_frame *f)
 
 static long do_chmod(struct process *p, int dirfd, uint64_t upath, uint32_t mode)
 {
-	char *path = malloc(FS_PATH_MAX);
 	struct fs_attr a;
-	long rc;
+	long rc = user_stat(p, dirfd, upath, 0, 0, &a);
 
-	if (!path)
-		return -ENOMEM;
-	rc = user_path(p, dirfd, upath, path, FS_PATH_MAX);
-	if (rc == 0)
-		rc = fsc_stat(p->vn, path, 0, &a);
-	free(path);
 	if (rc)
 		return rc;
 	struct fs_handle h = { a.ino, a.gen };
@@ -1010,15 +1009,9 @@ static long sys_utimensat(struct process *p, struct trap_frame *f)
 			return 0;                  /* console and pipes have no stored times */
 		rq.h = fl->h;
 	} else {
-		char *path = malloc(FS_PATH_MAX);
 		struct fs_attr a;
 
-		if (!path)
-			return -ENOMEM;
-		rc = user_path(p, (int)f->rdi, f->rsi, path, FS_PATH_MAX);
-		if (rc == 0)
-			rc = fsc_stat(p->vn, path, !!(f->r10 & AT_SYMLINK_NOFOLLOW), &a);
-		free(path);
+		rc = user_stat(p, (int)f->rdi, f->rsi, !!(f->r10 & AT_SYMLINK_NOFOLLOW), 0, &a);
 		if (rc)
 			return rc;
 		rq.h.ino = a.ino;
