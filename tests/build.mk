@@ -113,3 +113,9 @@ $(BUILD)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(@D)
 	@echo "  MUSL  $@"
 	$(Q)musl-gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -o $@ $<
+
+# monitors/process/shebang.c: the "#!" line of interpreter scripts, as Linux reads it
+UNIT_TESTS += test_shebang
+test_shebang_SRCS := tests/unit/test_shebang.c monitors/process/shebang.c
+test_shebang_CFLAGS := $(KUNIT_CFLAGS)
+test_shebang_LDLIBS := $(KUNIT_LDLIBS)

@@ -15,6 +15,7 @@
 #include <excache/pageset.h>
 #include "elf.h"
 #include "proc.h"
+#include "shebang.h"
 #include "ustack.h"
 
 #define STACK_TOP   0x00007ffffffde000ull
@@ -239,24 +240,150 @@ static int open_program(struct vnode *vn, const char *path, struct elf_file *f, 
 	return 0;
 }
 
-/* Check that path names a loadable program (before any state changes). */
-int exec_check(struct vnode *vn, const char *path, char *reason, size_t rlen)
+/* ---- interpreter scripts ------------------------------------------------------- */
+
+/*
+ * A #! script runs its interpreter with (optional argument,) the script's
+ * name and the original argv[1..]. The interpreter may be a script too: as on
+ * Linux (exec_binprm), a chain of EXEC_MAX_SCRIPTS scripts may end in a
+ * program, one more is ELOOP.
+ */
+#define EXEC_MAX_SCRIPTS 5
+
+/* What an exec finally loads, after any #! lines. */
+struct exec_target {
+	const char *path;                     /* absolute path of the file to load */
+	const char *const *argv;
+	size_t argc;
+	int scripts;                          /* #! levels followed */
+	char *abs;                            /* the absolute path of the named file */
+	void *mem[EXEC_MAX_SCRIPTS];          /* one block per level: names, path, argv */
+};
+
+/* One level's block: the #! line, the interpreter's absolute path, its argv. */
+struct script_level {
+	struct shebang sb;
+	char path[FS_PATH_MAX];
+	const char *argv[];
+};
+
+static void exec_target_release(struct exec_target *t)
+{
+	for (int i = 0; i < t->scripts; i++)
+		free(t->mem[i]);
+	t->scripts = 0;
+	free(t->abs);
+	t->abs = NULL;
+}
+
+/* Read the head of the file at path (absolute) and parse a #! line: 1, 0 (not a script) or -errno. */
+static int read_shebang(struct vnode *vn, const char *path, struct shebang *sb)
+{
+	char head[SHEBANG_BUF];
+	struct elf_file f;
+	struct fs_attr a;
+	int n, rc;
+
+	rc = open_program(vn, path, &f, &a);
+	if (rc)
+		return rc;
+	n = elf_read(&f, 0, head, a.size < sizeof(head) ? (uint32_t)a.size : sizeof(head));
+	if (n < 0)
+		return n;
+	return shebang_parse(head, (size_t)n, sb);
+}
+
+/*
+ * Follow #! lines from path (as the caller named it, relative to cwd) to the
+ * file to load. Missing or unusable interpreters give Linux's errors (ENOENT,
+ * EACCES, ENOEXEC, ELOOP) with a reason naming the interpreter.
+ */
+static int follow_scripts(struct vnode *vn, const char *cwd, const char *path, const char *const *argv,
+			  size_t argc, struct exec_target *t, char *reason, size_t rlen)
+{
+	const char *name = path;              /* the file's name as its caller gave it */
+	char *abs = malloc(FS_PATH_MAX);
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->argv = argv;
+	t->argc = argc;
+	if (!abs)
+		return -ENOMEM;
+	t->abs = abs;
+	t->path = abs;
+	rc = path_join(cwd, path, abs, FS_PATH_MAX);
+	for (;;) {
+		struct script_level *l;
+		size_t n = 0;
+
+		if (rc)
+			break;
+		l = malloc(sizeof(*l) + (t->argc + 3) * sizeof(char *));
+		if (!l) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc = read_shebang(vn, t->path, &l->sb);
+		if (rc <= 0) {
+			free(l);
+			if (rc == -ENOEXEC)
+				snprintf(reason, rlen, "%s%s: #! line names no interpreter", t->scripts ? "interpreter " : "",
+					 name);
+			else if (rc && t->scripts)
+				snprintf(reason, rlen, "bad interpreter %s", name);
+			break;
+		}
+		if (t->scripts == EXEC_MAX_SCRIPTS) {
+			free(l);
+			rc = -ELOOP;
+			snprintf(reason, rlen, "more than %d levels of #! interpreters", EXEC_MAX_SCRIPTS);
+			break;
+		}
+		l->argv[n++] = l->sb.interp;
+		if (l->sb.has_arg)
+			l->argv[n++] = l->sb.arg;
+		l->argv[n++] = name;
+		for (size_t i = 1; i < t->argc; i++)
+			l->argv[n++] = t->argv[i];
+		l->argv[n] = NULL;
+		t->argv = l->argv;
+		t->argc = n;
+		t->mem[t->scripts++] = l;
+		name = l->sb.interp;
+		t->path = l->path;
+		rc = path_join(cwd, name, l->path, sizeof(l->path));
+		if (rc)
+			snprintf(reason, rlen, "bad interpreter %s", name);
+	}
+	return rc;
+}
+
+/* Check that path names a loadable program or script (before any state changes). */
+int exec_check(struct vnode *vn, const char *cwd, const char *path, char *reason, size_t rlen)
 {
 	struct elf_plan *plan = malloc(sizeof(*plan));
+	const char *argv[2] = { path, NULL };
+	struct exec_target t;
 	struct elf_file f;
 	struct fs_attr a;
 	int rc;
 
 	if (!plan)
 		return -ENOMEM;
-	rc = open_program(vn, path, &f, &a);
+	rc = follow_scripts(vn, cwd, path, argv, 1, &t, reason, rlen);
+	if (rc == 0)
+		rc = open_program(vn, t.path, &f, &a);
 	if (rc == 0) {
 		struct elf_source src = { .read = elf_read, .ctx = &f, .size = a.size };
 
 		rc = elf_plan_load(&src, 0, plan);
-		if (rc)
+		if (rc && t.scripts)
+			snprintf(reason, rlen, "interpreter %s: %s", t.argv[0], plan->reason);
+		else if (rc)
 			strlcpy(reason, plan->reason, rlen);
 	}
+	exec_target_release(&t);
 	free(plan);
 	return rc;
 }
@@ -269,6 +396,7 @@ int proc_exec(struct process *p, const char *path, const char *const *argv, size
 	struct fs_attr a, ia;
 	struct ustack_aux aux;
 	struct ustack_image img = { 0 };
+	struct exec_target t = { 0 };
 	uint64_t rnd[2] = { random64(), random64() };
 	uint64_t entry;
 	int rc;
@@ -278,7 +406,10 @@ int proc_exec(struct process *p, const char *path, const char *const *argv, size
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = open_program(p->vn, path, &file, &a);
+	rc = follow_scripts(p->vn, p->cwd, path, argv, argc, &t, reason, rlen);
+	if (rc)
+		goto out;
+	rc = open_program(p->vn, t.path, &file, &a);
 	if (rc)
 		goto out;
 	struct elf_source src = { .read = elf_read, .ctx = &file, .size = a.size };
@@ -338,7 +469,7 @@ int proc_exec(struct process *p, const char *path, const char *const *argv, size
 	aux.random = (const uint8_t *)rnd;
 	aux.execfn = path;
 	aux.hwcap = 0x178bfbff;          /* the usual x86-64 baseline CPUID.1:EDX */
-	rc = ustack_build(STACK_TOP, argv, argc, envp, envc, &aux, USTACK_DEFAULT_LIMIT, &img);
+	rc = ustack_build(STACK_TOP, t.argv, t.argc, envp, envc, &aux, USTACK_DEFAULT_LIMIT, &img);
 	if (rc)
 		goto out;
 	rc = copy_to_user(p, STACK_TOP - img.size, img.buf, img.size);
@@ -359,10 +490,12 @@ int proc_exec(struct process *p, const char *path, const char *const *argv, size
 		const char *b = strrchr_slash(path);
 		strlcpy(p->comm, b, sizeof(p->comm));
 	}
+	strlcpy(p->exe, t.path, sizeof(p->exe));
 	for (int i = 0; i < NSIG; i++)
 		if (p->act[i].handler > 1)
 			p->act[i].handler = 0;   /* caught signals revert to default on exec */
 out:
+	exec_target_release(&t);
 	ustack_release(&img);
 	free(plan);
 	free(interp);

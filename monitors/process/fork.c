@@ -98,6 +98,7 @@ static long do_fork(struct process *p, struct trap_frame *f, uint64_t flags, uin
 	c->sig_blocked = p->sig_blocked;
 	c->umask = p->umask;
 	strlcpy(c->comm, p->comm, sizeof(c->comm));
+	strlcpy(c->exe, p->exe, sizeof(c->exe));
 	if (flags & CLONE_CHILD_CLEARTID)
 		c->clear_child_tid = ctid;
 
@@ -196,16 +197,14 @@ static long sys_execve(struct process *p, struct trap_frame *f)
 		rc = -ENOMEM;
 		goto out;
 	}
-	{
-		char *tmp = malloc(FS_PATH_MAX);
-
-		rc = tmp ? strncpy_from_user(p, tmp, f->rdi, FS_PATH_MAX) : -ENOMEM;
-		if (rc >= 0)
-			rc = path_resolve(p, -100, tmp, path, FS_PATH_MAX);
-		free(tmp);
-	}
+	/* The name as given: relative names resolve against the cwd, and it is what a script sees. */
+	rc = strncpy_from_user(p, path, f->rdi, FS_PATH_MAX);
 	if (rc < 0)
 		goto out;
+	/* No /proc yet, but shells re-run themselves through /proc/self/exe (ash: a file
+	 * without #! that execve refuses with ENOEXEC is run as a script that way). */
+	if (!strcmp(path, "/proc/self/exe") && p->exe[0])
+		strlcpy(path, p->exe, FS_PATH_MAX);
 	if ((rc = copy_strings(p, f->rsi, &argv, &argc, &block, &used)) ||
 	    (rc = copy_strings(p, f->rdx, &envp, &envc, &block, &used)))
 		goto out;
@@ -216,7 +215,7 @@ static long sys_execve(struct process *p, struct trap_frame *f)
 		argv[1] = NULL;
 		argc = 1;
 	}
-	rc = exec_check(p->vn, path, reason, sizeof(reason));
+	rc = exec_check(p->vn, p->cwd, path, reason, sizeof(reason));
 	if (rc)
 		goto out;
 	rc = proc_exec(p, path, (const char *const *)argv, argc, (const char *const *)envp, envc, f, reason,

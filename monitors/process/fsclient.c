@@ -212,9 +212,14 @@ int fsc_setattr(struct vnode *vn, const struct fs_setattr_req *rq)
 
 int path_resolve(struct process *p, int dirfd, const char *path, char *out, size_t outlen)
 {
+	(void)dirfd;                      /* *at() calls with a directory fd pass its path here later */
+	return path_join(p->cwd, path, out, outlen);
+}
+
+int path_join(const char *base, const char *path, char *out, size_t outlen)
+{
 	char *tmp;
 	size_t n = 0;
-	const char *base = p->cwd;
 	const char *s;
 
 	if (!path[0])
@@ -225,7 +230,6 @@ int path_resolve(struct process *p, int dirfd, const char *path, char *out, size
 	if (path[0] == '/') {
 		tmp[0] = 0;
 	} else {
-		(void)dirfd;              /* *at() calls with a directory fd pass its path here later */
 		strlcpy(tmp, base, CWD_MAX + 1);
 	}
 	/* Join and normalise "." and ".." lexically; symlinks are followed by the storage node. */

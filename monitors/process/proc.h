@@ -64,6 +64,7 @@ struct process {
 	uint8_t cloexec[MAX_FD];
 	char cwd[CWD_MAX];
 	char comm[16];
+	char exe[FS_PATH_MAX];        /* the file its image came from: /proc/self/exe */
 	uint64_t clear_child_tid;
 	struct k_sigaction act[NSIG];
 	uint64_t sig_pending, sig_blocked;
@@ -105,11 +106,15 @@ struct process *proc_alloc(struct vnode *vn, struct process *parent);
 void proc_free(struct process *p);
 struct process *proc_current(void);
 
-/* exec.c: replace p's image with path; on failure reason holds a one-line explanation. */
+/*
+ * exec.c: replace p's image with the program at path (relative to p's cwd),
+ * following #! lines to the interpreter as Linux does; on failure reason
+ * holds a one-line explanation.
+ */
 int proc_exec(struct process *p, const char *path, const char *const *argv, size_t argc,
 	      const char *const *envp, size_t envc, struct trap_frame *f, char *reason, size_t rlen);
-/* Check that path names a loadable program, before any state changes. */
-int exec_check(struct vnode *vn, const char *path, char *reason, size_t rlen);
+/* Check that path (relative to cwd) names a loadable program or script, before any state changes. */
+int exec_check(struct vnode *vn, const char *cwd, const char *path, char *reason, size_t rlen);
 int aspace_create(struct process *p);
 void aspace_destroy(struct process *p);
 
@@ -173,6 +178,8 @@ int fsc_setattr(struct vnode *vn, const struct fs_setattr_req *rq);
 
 /* Resolve path against p's cwd (or dirfd's path) into an absolute, normalised path. */
 int path_resolve(struct process *p, int dirfd, const char *path, char *out, size_t outlen);
+/* The same against the directory base (absolute). */
+int path_join(const char *base, const char *path, char *out, size_t outlen);
 
 /* mmclient.c: region changes go to the memory node and into the mirror. */
 int64_t mm_mmap(struct process *p, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,

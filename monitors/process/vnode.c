@@ -296,7 +296,7 @@ static int on_start(const struct fabric_msg *m, void *reply, uint32_t *rlen)
 		goto fail;
 	}
 	/* Refuse missing and unloadable programs right away, with a reason for `tess run`. */
-	rc = exec_check(vn, sa->path, reason, sizeof(reason));
+	rc = exec_check(vn, "/", sa->path, reason, sizeof(reason));
 	if (rc)
 		goto fail;
 	bytes = rq->excache_bytes ? rq->excache_bytes : default_excache_bytes;

@@ -1,5 +1,6 @@
 # t-run-basic: tess run on a booted cluster: output and exit status of a
-# program in a vNode, a failing program, a missing one, a non-ELF one, stdin
+# program in a vNode, a failing program, a missing one, a non-ELF one, #!
+# scripts (their interpreter missing, not a program, nested too deep), stdin
 # relayed to the program, binary-safe output, ^C, the vnodes table, tess ps.
 . "$(dirname "$0")/lib.sh"
 
@@ -30,6 +31,37 @@ tess fs put "$STATE/notelf" /tmp/notelf >/dev/null || fail "tess fs put notelf"
 expect_err 126 "^tess: run /tmp/notelf: Exec format error" run -- /tmp/notelf
 # Not executable at all: Permission denied, also 126.
 expect_err 126 "^tess: run /etc/passwd: Permission denied" run -- /etc/passwd
+
+# #! scripts: tess run starts the interpreter with the script's name and arguments.
+S=$STATE/scripts
+mkdir -p "$S" || fail "cannot make $S"
+printf '#!/bin/busybox sh\necho "script: $0 [$1] [$2]"\nexit 5\n' >"$S/hello.sh"
+printf '#!/nope/sh\necho unreachable\n' >"$S/miss.sh"
+printf '#!/tmp/notelf\n' >"$S/textinterp.sh"
+printf '#!/bin/busybox sh\n' >"$S/s0"
+for i in 1 2 3 4 5; do
+	printf '#!/tmp/s/s%d\n' $((i - 1)) >"$S/s$i"
+done
+chmod 755 "$S"/*
+tess fs mkdir -p /tmp/s >/dev/null || fail "tess fs mkdir /tmp/s"
+for f in "$S"/*; do
+	tess fs put "$f" "/tmp/s/$(basename "$f")" >/dev/null || fail "tess fs put $f"
+done
+expect_rc 5 run -- /tmp/s/hello.sh a 'b c'
+[ "$OUT" = "script: /tmp/s/hello.sh [a] [b c]" ] || fail "hello.sh printed '$OUT' (stderr: $ERR)"
+ok "tess run -- /tmp/s/hello.sh a 'b c': $OUT, exit 5"
+expect_err 127 "^tess: run /tmp/s/miss.sh: No such file or directory: bad interpreter /nope/sh$" run -- /tmp/s/miss.sh
+expect_err 126 "^tess: run /tmp/s/textinterp.sh: Exec format error: interpreter /tmp/notelf: not an ELF file" \
+	run -- /tmp/s/textinterp.sh
+# Five scripts deep (s4 -> s3 -> ... -> s0 -> busybox) run, as on Linux; six are ELOOP.
+expect_rc 0 run -- /tmp/s/s4
+ok "a chain of 5 scripts runs"
+expect_err 126 "^tess: run /tmp/s/s5: Too many levels of symbolic links: more than 5 levels of #! interpreters" \
+	run -- /tmp/s/s5
+# The same from a shell in the vNode: ash's messages and statuses.
+expect_rc 127 run -- /bin/busybox sh -c '/tmp/s/miss.sh'
+[ "$ERR" = "sh: /tmp/s/miss.sh: not found" ] || fail "sh -c miss.sh: stderr '$ERR'"
+ok "sh -c /tmp/s/miss.sh: $ERR, exit 127"
 
 # stdin reaches the program, and its end is seen.
 got=$(printf 'one\ntwo\nthree\n' | run -- /bin/busybox wc -l) || fail "wc -l: exit $?"
