@@ -6,7 +6,7 @@ DBSTATE_GEN    := $(BUILD)/gen/dbstate_schema.c
 
 HLIBS += dbstate
 dbstate_HSRCS := dbstate/db_sqlite.c dbstate/migrate.c dbstate/state.c dbstate/nodes.c \
-	dbstate/vnodes.c dbstate/query_sqlite.c $(DBSTATE_GEN)
+	dbstate/vnodes.c dbstate/reports.c dbstate/query_sqlite.c $(DBSTATE_GEN)
 
 $(DBSTATE_GEN): $(DBSTATE_SCHEMA) dbstate/embed-schema.sh
 	@mkdir -p $(@D)

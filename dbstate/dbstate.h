@@ -117,4 +117,78 @@ struct dbs_vnode {
 };
 int dbstate_vnode_get(struct dbstate *s, uint32_t vnode, struct dbs_vnode *out);
 
+/* ---- reports of process and memory nodes (reports.c) ------------------------------ */
+
+/*
+ * Exited processes keep their rows: per vNode its first process and the
+ * newest DBS_PROCS_KEEP_EXITED exited others; and only for the newest
+ * DBS_PROCS_KEEP_VNODES ended vNodes (older ones lose their process rows
+ * when another vNode ends). The 'procs' events keep every change.
+ */
+#define DBS_PROCS_KEEP_EXITED 256
+#define DBS_PROCS_KEEP_VNODES 1000
+#define DBS_PROCS_MAX_BATCH   128
+#define DBS_USER_TOP          0x800000000000ull   /* regions lie below 2^47 */
+
+enum { DBS_PROC_FORK = 1, DBS_PROC_EXEC = 2, DBS_PROC_EXIT = 3 };
+
+struct dbs_proc_change {
+	uint32_t vnode;
+	uint32_t pid, ppid;
+	int      what;                 /* DBS_PROC_* */
+	int      wait_status;          /* DBS_PROC_EXIT */
+	uint64_t as_id;                /* 0 = none */
+	int      mnode;                /* home memory node of as_id, 0 = unknown */
+	char     comm[17];
+	char     cmdline[65];
+};
+
+struct dbs_procs_result {
+	int applied;
+	int skipped;                   /* of vNodes unknown or not on this process node */
+};
+
+/*
+ * One transaction: apply process node pnode's changes c[0..n) in order
+ * (upserts of the processes rows: fork inserts, exec sets comm, cmdline and
+ * the address space, exit marks exited with the status; an exited row stays
+ * exited), end what is left of vNodes that have ended, prune exited rows,
+ * and append one 'procs' event (node_id pnode) listing the changes and
+ * lost (changes the node could not queue). n <= DBS_PROCS_MAX_BATCH.
+ */
+int dbstate_procs_apply(struct dbstate *s, int pnode, const struct dbs_proc_change *c, int n,
+			uint32_t lost, struct dbs_procs_result *res);
+
+struct dbs_region {
+	uint64_t start, end;           /* [start, end) */
+	uint32_t prot, flags;
+	int      file;                 /* 0 anon, 1 file-backed */
+	int      file_node;
+	uint32_t file_ino;
+};
+
+struct dbs_space {
+	uint64_t as_id;
+	uint32_t vnode;
+	int      gone;                 /* destroyed: its rows go */
+	int      truncated;            /* more regions than reported */
+	uint64_t mapped_bytes;
+};
+
+/*
+ * One transaction: the regions rows of space sp on memory node mnode become
+ * r[0..n) (none if gone), with event 'space-regions' or 'space-gone'
+ * (node_id mnode). -ENOENT if the vNode is unknown (nothing written),
+ * -EINVAL if the regions are not sorted, disjoint and below DBS_USER_TOP.
+ */
+int dbstate_space_report(struct dbstate *s, int mnode, const struct dbs_space *sp,
+			 const struct dbs_region *r, int n);
+
+/*
+ * What memory node node's pool holds now: capacity, used bytes, spaces and
+ * the time (no event: a measurement, like a heartbeat). -ENOENT if it has no pool.
+ */
+int dbstate_pool_report(struct dbstate *s, int node, uint64_t capacity, uint64_t used,
+			uint32_t spaces);
+
 #endif

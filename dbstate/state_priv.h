@@ -24,4 +24,7 @@ int dbs_event_insert(struct dbstate *s, int node_id, const char *kind, const cha
 /* Inside a node's join transaction: its pool row (fresh = a new boot: used_bytes 0). */
 int dbs_pool_sync(struct dbstate *s, int node, uint64_t capacity, int fresh);
 
+/* Inside a vNode's end: process rows of all but the newest DBS_PROCS_KEEP_VNODES ended vNodes go. */
+int dbs_procs_prune_ended(struct dbstate *s);
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * dbstate/vnodes.c - memory pools, vNodes and their processes. Placing a
+ * dbstate/vnodes.c - memory pools, vNodes and their first process. Placing a
  * vNode is one transaction: choose the process, memory and storage nodes with
  * SQL over nodes/pools/vnodes, insert the row, append 'vnode-start'. Every
  * later change of a vNode (running, exited, failed) is again one transaction
@@ -68,6 +68,15 @@ int dbs_pool_sync(struct dbstate *s, int node, uint64_t capacity, int fresh)
 	} else {
 		return rc;
 	}
+	rc = db_step(st);
+	db_finalize(st);
+	if (rc < 0 || !fresh)
+		return rc < 0 ? rc : 0;
+	/* A new boot lost every address space the node held. */
+	rc = db_prepare(s->db, "DELETE FROM regions WHERE mnode = $1", &st);
+	if (rc < 0)
+		return rc;
+	db_bind_i64(st, 1, node);
 	rc = db_step(st);
 	db_finalize(st);
 	return rc < 0 ? rc : 0;
@@ -296,8 +305,9 @@ int dbstate_vnode_running(struct dbstate *s, uint32_t vnode, uint32_t pid, const
 	if (rc < 0)
 		goto fail;
 	dbstate_now_iso(ts);
+	/* The process node's own report of it may have come first. */
 	rc = db_prepare(s->db, "INSERT INTO processes (vnode, pid, ppid, state, comm, started_at)"
-			" VALUES ($1, $2, 0, 'running', $3, $4)", &st);
+			" VALUES ($1, $2, 0, 'running', $3, $4) ON CONFLICT (vnode, pid) DO NOTHING", &st);
 	if (rc < 0)
 		goto fail;
 	db_bind_i64(st, 1, vnode);
@@ -331,6 +341,8 @@ static int vnode_end(struct dbstate *s, uint32_t vnode, const char *state, const
 	rc = set_state(s, vnode, state, ts, wait_status, excache_bytes, &pnode);
 	if (rc == 0)
 		rc = end_processes(s, vnode, ts, wait_status);
+	if (rc == 0)
+		rc = dbs_procs_prune_ended(s);
 	if (rc == 0)
 		rc = dbs_event_insert(s, pnode, kind, detail);
 	if (rc < 0) {

@@ -147,6 +147,11 @@ static void on_request(struct gmmd *g, const struct fab_view *v, uint64_t now)
 	case FAB_OP_VN_EXIT:
 		vn_on_request(g, v);
 		return;
+	case FAB_OP_REPORT_PROCS:
+	case FAB_OP_REPORT_POOL:
+	case FAB_OP_REPORT_SPACE:
+		reports_on_request(g, v);
+		return;
 	case FAB_OP_PING:
 		if (h->type == FAB_T_REQ) {
 			endpoint_send(g, v->eth->src, FAB_T_REPLY, FAB_OP_PING, h->src, 0, h->req_id,

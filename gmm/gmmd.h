@@ -163,6 +163,12 @@ uint64_t vn_deadline(const struct gmmd *g);       /* 0 = none */
 int vn_init(struct gmmd *g);
 json_t *vn_status_json(struct gmmd *g);
 
+/* ---- state reports of the nodes (reports.c) ------------------------------------ */
+
+/* FAB_OP_REPORT_* requests: checked, applied with dbstate, answered. */
+void reports_on_request(struct gmmd *g, const struct fab_view *v);
+json_t *reports_status_json(void);
+
 /* ---- control socket (control.c) ----------------------------------------------- */
 
 int  control_open(struct gmmd *g);

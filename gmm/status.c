@@ -103,12 +103,12 @@ json_t *status_json(struct gmmd *g, uint64_t now)
 	for (int id = 1; id <= (int)FAB_NODE_MAX; id++)
 		if (g->node[id].known)
 			json_array_append_new(nodes, node_json(&g->node[id], now));
-	return json_pack("{s:b, s:I, s:i, s:i, s:i, s:s, s:I, s:o, s:o, s:o, s:o}", "ok", 1,
+	return json_pack("{s:b, s:I, s:i, s:i, s:i, s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "ok", 1,
 			 "cluster_id", U(dbstate_cluster_id(g->db)), "gmmd_pid", (int)getpid(),
 			 "hb_ms", (int)g->cfg.hb_ms, "dead_after_ms", (int)g->cfg.dead_after_ms,
 			 "state_dir", g->cfg.state_dir, "uptime_ms", U((now - g->started_ns) / 1000000ull),
 			 "fabric", fabric, "fs", fs_status_json(g), "vnodes", vn_status_json(g),
-			 "nodes", nodes);
+			 "reports", reports_status_json(), "nodes", nodes);
 }
 
 void gmm_log_counters(struct gmmd *g)

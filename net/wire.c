@@ -75,8 +75,37 @@ static long expected_len(unsigned op, unsigned type)
 		return -1;
 	case FAB_OP_VN_SIGNAL:
 		return req ? (long)sizeof(struct vn_signal) : 0;
+	/* State reports: whole entries only, checked here so gmmd can trust count. */
+	case FAB_OP_REPORT_PROCS: case FAB_OP_REPORT_SPACE:
+		return req ? -4 : 0;
+	case FAB_OP_REPORT_POOL:
+		return req ? (long)sizeof(struct rep_pool) : 0;
 	default:
 		return -3;
+	}
+}
+
+/* A state report's length agrees with its own count (a header, then count whole entries). */
+static int report_len_ok(unsigned op, const uint8_t *p, uint32_t len)
+{
+	if (op == FAB_OP_REPORT_PROCS) {
+		struct rep_procs r;
+
+		if (len < sizeof(r))
+			return 0;
+		memcpy(&r, p, sizeof(r));
+		return r.count >= 1 && r.count <= REP_PROCS_MAX &&
+		       len == sizeof(r) + (uint32_t)r.count * sizeof(struct rep_proc);
+	} else {
+		struct rep_space r;
+
+		if (len < sizeof(r))
+			return 0;
+		memcpy(&r, p, sizeof(r));
+		if (r.flags & ~(REP_SPACE_GONE | REP_SPACE_TRUNCATED) || r.count > REP_REGIONS_MAX ||
+		    ((r.flags & REP_SPACE_GONE) && r.count))
+			return 0;
+		return len == sizeof(r) + (uint32_t)r.count * sizeof(struct rep_region);
 	}
 }
 
@@ -104,6 +133,11 @@ int fab_frame_validate(const void *frame, size_t frame_len, struct fab_view *v)
 	want = expected_len(h->op, h->type);
 	if (want == -3)
 		return FAB_ERR_OP;
+	if (want == -4) {
+		if (!report_len_ok(h->op, (const uint8_t *)h + FAB_HDR_LEN, h->len))
+			return FAB_ERR_PAYLOAD;
+		want = -1;
+	}
 	/* Replies carrying an error status may have an empty payload. */
 	if (want == -2 || (want >= 0 && (long)h->len != want &&
 			   !(h->type == FAB_T_REPLY && h->status != 0 && h->len == 0)))
@@ -168,6 +202,8 @@ const char *fab_op_name(unsigned op)
 		[FAB_OP_MEM_WRITEBACK] = "mem-writeback", [FAB_OP_MEM_INFO] = "mem-info",
 		[FAB_OP_VN_START] = "vn-start", [FAB_OP_VN_STDIN] = "vn-stdin", [FAB_OP_VN_OUTPUT] = "vn-output",
 		[FAB_OP_VN_EXIT] = "vn-exit", [FAB_OP_VN_SIGNAL] = "vn-signal", [FAB_OP_VN_PS] = "vn-ps",
+		[FAB_OP_REPORT_PROCS] = "report-procs", [FAB_OP_REPORT_POOL] = "report-pool",
+		[FAB_OP_REPORT_SPACE] = "report-space",
 	};
 	return op < FAB_OP__COUNT && names[op] ? names[op] : "?";
 }

@@ -116,6 +116,11 @@ enum fab_op {
 	FAB_OP_VN_EXIT   = 51,   /* REQ pnode->gmm: vn_exit / (none) */
 	FAB_OP_VN_SIGNAL = 52,   /* REQ gmm->pnode: vn_signal / (none) */
 	FAB_OP_VN_PS     = 53,   /* REQ gmm->pnode: (none) / vn_ps_reply + vn_ps_entry... */
+
+	/* State reports to gmmd's tables (see "State reports" below). */
+	FAB_OP_REPORT_PROCS = 56, /* REQ pnode->gmm: rep_procs + rep_proc[count] / (none) */
+	FAB_OP_REPORT_POOL  = 57, /* REQ mnode->gmm: rep_pool / (none) */
+	FAB_OP_REPORT_SPACE = 58, /* REQ mnode->gmm: rep_space + rep_region[count] / (none) */
 	FAB_OP__COUNT
 };
 
@@ -123,6 +128,9 @@ enum fab_op {
 #define FAB_OP_MEM_LAST  FAB_OP_MEM_INFO
 #define FAB_OP_VN_FIRST  FAB_OP_VN_START
 #define FAB_OP_VN_LAST   FAB_OP_VN_PS
+
+#define FAB_OP_REPORT_FIRST FAB_OP_REPORT_PROCS
+#define FAB_OP_REPORT_LAST  FAB_OP_REPORT_SPACE
 
 #define FAB_OP_FS_FIRST FAB_OP_FS_OPEN
 #define FAB_OP_FS_LAST  FAB_OP_FS_LINK
@@ -521,6 +529,78 @@ struct vn_ps_entry {
 	uint64_t rss_lines;
 	char     comm[16];
 } __attribute__((packed));
+
+/*
+ * State reports: what process and memory nodes tell gmmd so that its tables
+ * (processes, regions, pools) say what runs where. Batched and coalesced by
+ * the sender, never one per page or per syscall: a process node sends the
+ * fork/exec/exit changes of its processes at most every REP_PROCS_DELAY_MS
+ * (and at once when a vNode's first process exits, before VN_EXIT); a memory
+ * node sends each space's whole region list at most once a second when it
+ * changed, a "gone" report when the space is destroyed, and its pool use at
+ * most once a second when it changed. gmmd applies each report in one
+ * transaction and answers 0 (or -EPERM/-EINVAL); a sender that gets no answer
+ * keeps the change and tries again later. docs/schema.md has the tables.
+ */
+#define REP_PROCS_DELAY_MS 250u
+#define REP_PROC_FORK   1u        /* a new process (pid, ppid, comm, address space) */
+#define REP_PROC_EXEC   2u        /* a new program: comm, cmdline, address space */
+#define REP_PROC_EXIT   3u        /* ended with wait_status (exit or signal) */
+#define REP_CMDLINE_MAX 64u       /* argv joined by spaces, NUL-padded, truncated */
+
+struct rep_procs {
+	uint16_t count;           /* rep_proc entries that follow, 1..REP_PROCS_MAX */
+	uint16_t reserved;
+	uint32_t lost;            /* changes the sender dropped since its last report (queue full) */
+} __attribute__((packed));
+
+struct rep_proc {
+	uint32_t vnode;
+	uint32_t pid, ppid;
+	uint8_t  what;            /* REP_PROC_* */
+	uint8_t  reserved;
+	uint16_t mnode;           /* home memory node of its address space */
+	int32_t  wait_status;     /* REP_PROC_EXIT: Linux wait status */
+	uint64_t as_id;           /* its address space (0: none) */
+	char     comm[16];        /* NUL-padded */
+	char     cmdline[REP_CMDLINE_MAX];  /* REP_PROC_EXEC (and FORK: the parent's) */
+} __attribute__((packed));
+
+#define REP_PROCS_MAX ((FAB_MAX_PAYLOAD - (uint32_t)sizeof(struct rep_procs)) / (uint32_t)sizeof(struct rep_proc))
+
+struct rep_pool {
+	uint64_t capacity_bytes;  /* the page store's size */
+	uint64_t used_bytes;      /* pages stored */
+	uint64_t pages;
+	uint32_t spaces;
+	uint32_t reserved;
+} __attribute__((packed));
+
+#define REP_SPACE_GONE      0x1u  /* the space was destroyed: no regions follow */
+#define REP_SPACE_TRUNCATED 0x2u  /* more regions than REP_REGIONS_MAX: the first ones */
+struct rep_space {
+	uint64_t as_id;
+	uint32_t vnode;
+	uint16_t count;           /* rep_region entries that follow */
+	uint16_t flags;           /* REP_SPACE_* */
+	uint32_t total;           /* regions the space has */
+	uint32_t reserved;
+	uint64_t mapped_bytes;    /* of all its regions */
+} __attribute__((packed));
+
+struct rep_region {
+	uint64_t start, end;      /* [start, end), page-aligned */
+	uint32_t prot;            /* MEM_PROT_* */
+	uint32_t flags;           /* MEM_MAP_SHARED/PRIVATE/ANONYMOUS/GROWSDOWN */
+	uint32_t kind;            /* MEM_REGION_ANON / MEM_REGION_FILE */
+	uint32_t file_ino;        /* MEM_REGION_FILE: inode on file_node */
+	uint16_t file_node;
+	uint16_t reserved[3];
+} __attribute__((packed));
+
+#define REP_REGIONS_MAX 200u
+_Static_assert(sizeof(struct rep_space) + REP_REGIONS_MAX * sizeof(struct rep_region) <= FAB_MAX_PAYLOAD,
+	       "a space report fits a frame");
 
 /* Why a frame was rejected (for counters and logs). */
 enum fab_reject {

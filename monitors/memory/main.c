@@ -12,6 +12,7 @@
 #include <net/fabric.h>
 #include <net/wire.h>
 #include "memsvc.h"
+#include "report.h"
 
 /* Frames kept out of the page store for the heap (regions, page tables, ...). */
 #define RESERVE_MIN_FRAMES  1024u
@@ -101,7 +102,7 @@ static int memory_poll(void)
 
 	log_refusals(now);
 	log_summary(now);
-	return 0;
+	return mem_report_poll(&svc, now);
 }
 
 const struct monitor this_monitor = {

@@ -661,3 +661,36 @@ void memsvc_destroy(struct memsvc *s)
 	idmap_destroy(&s->spaces);
 	s->st.spaces = 0;
 }
+
+/* ---- for the state reports (report.c) ------------------------------------------------ */
+
+struct space_walk {
+	void (*fn)(void *arg, uint64_t as_id, uint32_t vnode, const struct vm_space *vs);
+	void *arg;
+};
+
+static void walk_space(void *arg, uint64_t key, void *val)
+{
+	struct space_walk *w = arg;
+	struct mem_as *as = val;
+
+	w->fn(w->arg, as->id, as->vnode, &as->vs);
+}
+
+void memsvc_foreach_space(const struct memsvc *s, void (*fn)(void *arg, uint64_t as_id, uint32_t vnode,
+			  const struct vm_space *vs), void *arg)
+{
+	struct space_walk w = { .fn = fn, .arg = arg };
+
+	idmap_foreach(&s->spaces, walk_space, &w);
+}
+
+const struct vm_space *memsvc_space(const struct memsvc *s, uint64_t as_id, uint32_t *vnode)
+{
+	struct mem_as *as = idmap_get(&s->spaces, as_id);
+
+	if (!as)
+		return NULL;
+	*vnode = as->vnode;
+	return &as->vs;
+}

@@ -87,4 +87,9 @@ void memsvc_destroy(struct memsvc *s);
  */
 int memsvc_handle(struct memsvc *s, const struct fabric_msg *m, void *reply, uint32_t *reply_len);
 void memsvc_info(const struct memsvc *s, struct mem_info_reply *out);
+/* For report.c: every space's id, vNode and regions (fn must not change s); one space, or NULL. */
+struct vm_space;
+void memsvc_foreach_space(const struct memsvc *s, void (*fn)(void *arg, uint64_t as_id, uint32_t vnode,
+			  const struct vm_space *vs), void *arg);
+const struct vm_space *memsvc_space(const struct memsvc *s, uint64_t as_id, uint32_t *vnode);
 #endif

@@ -15,6 +15,7 @@
 #include <excache/pageset.h>
 #include "elf.h"
 #include "proc.h"
+#include "report.h"
 #include "shebang.h"
 #include "ustack.h"
 
@@ -490,6 +491,7 @@ int proc_exec(struct process *p, const char *path, const char *const *argv, size
 		const char *b = strrchr_slash(path);
 		strlcpy(p->comm, b, sizeof(p->comm));
 	}
+	proc_report_exec(p, t.argv, t.argc);
 	strlcpy(p->exe, t.path, sizeof(p->exe));
 	for (int i = 0; i < NSIG; i++)
 		if (p->act[i].handler > 1)

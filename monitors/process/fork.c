@@ -12,6 +12,7 @@
 #include <net/fabric.h>
 #include <excache/pageset.h>
 #include "proc.h"
+#include "report.h"
 
 #define CLONE_VM             0x00000100ull
 #define CLONE_VFORK          0x00004000ull
@@ -126,6 +127,7 @@ static long do_fork(struct process *p, struct trap_frame *f, uint64_t flags, uin
 		copy_to_user(p, ptid, &tid, sizeof(tid));
 	}
 	pr_debug("vnode %u: pid %d forked pid %d", vn->id, p->pid, c->pid);
+	proc_report_fork(c);
 	return c->pid;
 fail_remote:
 	{

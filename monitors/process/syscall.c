@@ -16,6 +16,7 @@
 #include <kernel/time.h>
 #include <net/fabric.h>
 #include "proc.h"
+#include "report.h"
 
 #define O_ACCMODE   03
 #define O_WRONLY    01
@@ -1697,6 +1698,7 @@ void proc_exit(struct process *p, int wait_status)
 	aspace_destroy(p);
 	p->wait_status = wait_status;
 	p->zombie = 1;
+	proc_report_exit(p);
 	for (int i = 0; i < MAX_PROCS; i++) {
 		struct process *c = vn->procs[i];
 

@@ -1,8 +1,9 @@
 /*
  * tests/unit/test_dbstate_vnodes.c - dbstate's vNode tables: memory pools
  * written with a memory node's join, placement of a vNode in one transaction,
- * its life (running, exited, failed) with one event per change, and the
- * migration of a database that already has memory nodes.
+ * its life (running, exited, failed) with one event per change, the
+ * migration of a database that already has memory nodes, and the reports of
+ * process and memory nodes (processes, regions, pool use; reports.c).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -347,6 +348,274 @@ static void test_migration_backfills_pools(void **state)
 	assert_int_equal(raw_count(f->path, "SELECT capacity_bytes FROM pools WHERE node = 2"), 1ll << 30);
 	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
 				   " ('vnodes', 'processes', 'regions', 'pools')"), 4);
+	/* 003: the columns the reports fill. */
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM pragma_table_info('processes') WHERE name IN"
+				   " ('cmdline', 'as_id', 'mnode')"), 3);
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM pragma_table_info('regions') WHERE name IN"
+				   " ('flags', 'kind', 'file_node', 'file_ino')"), 4);
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM pragma_table_info('pools') WHERE name IN"
+				   " ('spaces', 'reported_at')"), 2);
+}
+
+/* ---- reports (reports.c) -------------------------------------------------------------- */
+
+static struct dbs_proc_change chg(uint32_t vnode, int what, uint32_t pid, uint32_t ppid, const char *comm,
+				  const char *cmdline, uint64_t as_id, int wait_status)
+{
+	struct dbs_proc_change c;
+
+	memset(&c, 0, sizeof(c));
+	c.vnode = vnode;
+	c.what = what;
+	c.pid = pid;
+	c.ppid = ppid;
+	c.as_id = as_id;
+	c.mnode = as_id ? 4 : 0;
+	c.wait_status = wait_status;
+	snprintf(c.comm, sizeof(c.comm), "%s", comm);
+	snprintf(c.cmdline, sizeof(c.cmdline), "%s", cmdline);
+	return c;
+}
+
+/* A running vNode on p1 (its first process pid 1, "sh"): its id. */
+static uint32_t running_vnode(struct dbstate *s)
+{
+	struct dbs_placement pl = { 0 };
+
+	pl.want_pnode = 1;
+	assert_int_equal(dbstate_vnode_create(s, "[\"/bin/sh\"]", 0, &pl), 0);
+	assert_int_equal(dbstate_vnode_running(s, pl.vnode, 1, "sh"), 0);
+	return pl.vnode;
+}
+
+static void test_procs_report(void **state)
+{
+	struct fixture *f = *state;
+	struct dbstate *s = cluster(f);
+	struct dbs_procs_result res;
+	uint32_t vn = running_vnode(s), other;
+	struct dbs_placement pl = { 0 };
+	struct dbs_proc_change c[8];
+	int n = 0;
+
+	pl.want_pnode = 2;
+	assert_int_equal(dbstate_vnode_create(s, "[\"x\"]", 0, &pl), 0);
+	other = pl.vnode;
+	c[n++] = chg(vn, DBS_PROC_EXEC, 1, 0, "busybox", "/bin/busybox sh -c x", 100, 0);
+	c[n++] = chg(vn, DBS_PROC_FORK, 2, 1, "busybox", "", 101, 0);
+	c[n++] = chg(vn, DBS_PROC_EXEC, 2, 1, "sleep", "sleep 1", 102, 0);
+	c[n++] = chg(vn, DBS_PROC_EXIT, 2, 1, "sleep", "", 0, 0);
+	c[n++] = chg(vn, DBS_PROC_FORK, 3, 1, "busybox", "", 103, 0);
+	c[n++] = chg(vn, DBS_PROC_EXIT, 3, 1, "busybox", "", 0, 9);
+	c[n++] = chg(other, DBS_PROC_FORK, 7, 1, "x", "", 104, 0);     /* not on p1 */
+	c[n++] = chg(999, DBS_PROC_FORK, 7, 1, "x", "", 105, 0);       /* no such vNode */
+	assert_int_equal(dbstate_procs_apply(s, 1, c, n, 3, &res), 0);
+	assert_int_equal(res.applied, 6);
+	assert_int_equal(res.skipped, 2);
+	assert_string_equal(raw_text(f->path, "SELECT group_concat(pid || ':' || ppid || ':' || state || ':' ||"
+				     " comm || ':' || cmdline || ':' || COALESCE(as_id, '-') || ':' ||"
+				     " COALESCE(mnode, '-') || ':' || COALESCE(wait_status, '-'), ' / ')"
+				     " FROM (SELECT * FROM processes ORDER BY vnode, pid)"),
+			    "1:0:running:busybox:/bin/busybox sh -c x:100:4:- / "
+			    "2:1:exited:sleep:sleep 1:102:4:0 / "
+			    "3:1:exited:busybox:/bin/busybox sh -c x:103:4:9");
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM processes WHERE exited_at IS NULL"), 1);
+	/* One event on p1 for the whole report, with the changes and what the node lost. */
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM events WHERE kind = 'procs' AND node_id = 1"),
+			 1);
+	assert_string_equal(raw_text(f->path, "SELECT detail FROM events WHERE kind = 'procs'"),
+			    "{\"changes\":[{\"vnode\":1,\"pid\":1,\"what\":\"exec\",\"cmdline\":\"/bin/busybox sh -c x\"},"
+			    "{\"vnode\":1,\"pid\":2,\"what\":\"fork\",\"ppid\":1},"
+			    "{\"vnode\":1,\"pid\":2,\"what\":\"exec\",\"cmdline\":\"sleep 1\"},"
+			    "{\"vnode\":1,\"pid\":2,\"what\":\"exit\",\"wait_status\":0},"
+			    "{\"vnode\":1,\"pid\":3,\"what\":\"fork\",\"ppid\":1},"
+			    "{\"vnode\":1,\"pid\":3,\"what\":\"exit\",\"wait_status\":9}],\"skipped\":2,\"lost\":3}");
+
+	/* An exited process stays exited: a fork or exec that crossed its exit changes nothing. */
+	n = 0;
+	c[n++] = chg(vn, DBS_PROC_FORK, 3, 1, "late", "", 200, 0);
+	c[n++] = chg(vn, DBS_PROC_EXEC, 2, 1, "late", "late", 201, 0);
+	assert_int_equal(dbstate_procs_apply(s, 1, c, n, 0, &res), 0);
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM processes WHERE state = 'exited'"
+				   " AND comm <> 'late' AND as_id < 200"), 2);
+
+	/* Untrusted text is escaped in the event. */
+	c[0] = chg(vn, DBS_PROC_EXEC, 1, 0, "q\"\\", "a\"b\\c\n\x7f", 100, 0);
+	assert_int_equal(dbstate_procs_apply(s, 1, c, 1, 0, &res), 0);
+	assert_string_equal(raw_text(f->path, "SELECT detail FROM events WHERE kind = 'procs'"
+				     " ORDER BY seq DESC LIMIT 1"),
+			    "{\"changes\":[{\"vnode\":1,\"pid\":1,\"what\":\"exec\","
+			    "\"cmdline\":\"a\\\"b\\\\c\\u000a\\u007f\"}]}");
+	/* Nothing applied, nothing lost: no event. A bad change refuses the report. */
+	assert_int_equal(dbstate_procs_apply(s, 1, c, 0, 0, &res), 0);
+	c[0].what = 7;
+	assert_int_equal(dbstate_procs_apply(s, 1, c, 1, 0, &res), -EINVAL);
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM events WHERE kind = 'procs'"), 3);
+	dbstate_close(s);
+}
+
+/* The process node's report of the first process may come before gmmd records it running. */
+static void test_procs_report_order(void **state)
+{
+	struct fixture *f = *state;
+	struct dbstate *s = cluster(f);
+	struct dbs_placement pl = { 0 };
+	struct dbs_procs_result res;
+	struct dbs_proc_change c[2];
+
+	pl.want_pnode = 1;
+	assert_int_equal(dbstate_vnode_create(s, "[\"/bin/sh\"]", 0, &pl), 0);
+	c[0] = chg(pl.vnode, DBS_PROC_EXEC, 1, 0, "sh", "/bin/sh", 100, 0);
+	assert_int_equal(dbstate_procs_apply(s, 1, c, 1, 0, &res), 0);
+	assert_int_equal(dbstate_vnode_running(s, pl.vnode, 1, "sh"), 0);
+	assert_string_equal(raw_text(f->path, "SELECT state || ' ' || cmdline || ' ' || as_id FROM processes"),
+			    "running /bin/sh 100");
+
+	/* After the vNode's end: a late child is recorded ended, a late exit gives its status. */
+	c[0] = chg(pl.vnode, DBS_PROC_FORK, 2, 1, "sh", "", 101, 0);
+	assert_int_equal(dbstate_procs_apply(s, 1, c, 1, 0, &res), 0);
+	assert_int_equal(dbstate_vnode_exited(s, pl.vnode, 0, 0, "{}"), 0);
+	assert_string_equal(raw_text(f->path, "SELECT state || ' ' || COALESCE(wait_status, '-') FROM processes"
+				     " WHERE pid = 2"), "exited -");
+	c[0] = chg(pl.vnode, DBS_PROC_FORK, 3, 2, "sh", "", 102, 0);
+	c[1] = chg(pl.vnode, DBS_PROC_EXIT, 2, 1, "sh", "", 0, 9);
+	assert_int_equal(dbstate_procs_apply(s, 1, c, 2, 0, &res), 0);
+	assert_int_equal(res.applied, 2);
+	assert_string_equal(raw_text(f->path, "SELECT group_concat(pid || ' ' || state || ' ' ||"
+				     " COALESCE(wait_status, '-') || ' ' || (exited_at IS NOT NULL), ', ')"
+				     " FROM (SELECT * FROM processes ORDER BY pid)"),
+			    "1 exited 0 1, 2 exited 9 1, 3 exited - 1");
+	dbstate_close(s);
+}
+
+/* Exited rows are bounded: per vNode, and across ended vNodes. */
+static void test_procs_bounded(void **state)
+{
+	struct fixture *f = *state;
+	struct dbstate *s = cluster(f);
+	struct dbs_procs_result res;
+	struct dbs_proc_change c[DBS_PROCS_MAX_BATCH];
+	uint32_t vn = running_vnode(s), pid = 2, live;
+	char sql[160];
+
+	for (int batch = 0; batch < 5; batch++) {
+		for (int i = 0; i < DBS_PROCS_MAX_BATCH; i += 2, pid++) {
+			c[i] = chg(vn, DBS_PROC_FORK, pid, 1, "sh", "", 1000 + pid, 0);
+			c[i + 1] = chg(vn, DBS_PROC_EXIT, pid, 1, "sh", "", 0, 0);
+		}
+		assert_int_equal(dbstate_procs_apply(s, 1, c, DBS_PROCS_MAX_BATCH, 0, &res), 0);
+	}
+	/* 320 children exited: the newest 256 stay, and the first process. */
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM processes WHERE ppid <> 0"),
+			 DBS_PROCS_KEEP_EXITED);
+	assert_int_equal(raw_count(f->path, "SELECT MIN(pid) FROM processes WHERE ppid <> 0"),
+			 pid - DBS_PROCS_KEEP_EXITED);
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM processes WHERE pid = 1"), 1);
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM events WHERE kind = 'procs'"), 5);
+	assert_int_equal(dbstate_vnode_exited(s, vn, 0, 0, "{}"), 0);
+	live = running_vnode(s);
+
+	/* Process rows of only the newest DBS_PROCS_KEEP_VNODES ended vNodes stay. */
+	for (int i = 0; i < DBS_PROCS_KEEP_VNODES + 1; i++) {
+		uint32_t v = running_vnode(s);
+
+		assert_int_equal(dbstate_vnode_exited(s, v, 0, 0, "{}"), 0);
+	}
+	snprintf(sql, sizeof(sql), "SELECT COUNT(DISTINCT vnode) FROM processes WHERE vnode <> %u", live);
+	assert_int_equal(raw_count(f->path, sql), DBS_PROCS_KEEP_VNODES);
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM processes WHERE vnode IN (%u, %u)", vn, live + 1);
+	assert_int_equal(raw_count(f->path, sql), 0);
+	/* A live vNode older than those keeps its rows. */
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM processes WHERE vnode = %u", live);
+	assert_int_equal(raw_count(f->path, sql), 1);
+	dbstate_close(s);
+}
+
+static struct dbs_region region(uint64_t start, uint64_t end, uint32_t prot, int file)
+{
+	struct dbs_region r = { .start = start, .end = end, .prot = prot, .flags = file ? 2 : 0x22,
+				.file = file, .file_node = file ? 5 : 0, .file_ino = file ? 12 : 0 };
+
+	return r;
+}
+
+static void test_space_report(void **state)
+{
+	struct fixture *f = *state;
+	struct dbstate *s = cluster(f);
+	uint32_t vn = running_vnode(s);
+	struct dbs_space sp = { .as_id = 0x10000000001ull, .vnode = vn, .mapped_bytes = 0x7000 };
+	struct dbs_region r[3] = {
+		region(0x400000, 0x401000, 5, 1), region(0x401000, 0x403000, 3, 0),
+		region(0x7ffffffde000, 0x7ffffffff000, 3, 0),
+	};
+
+	assert_int_equal(dbstate_space_report(s, 4, &sp, r, 3), 0);
+	assert_string_equal(raw_text(f->path, "SELECT group_concat(printf('%x-%x %d %x %s %s %s %d', start_addr,"
+				     " end_addr, prot, flags, kind, COALESCE(file_node, '-'), COALESCE(file_ino, '-'),"
+				     " mnode), ' / ') FROM (SELECT * FROM regions ORDER BY start_addr)"),
+			    "400000-401000 5 2 file 5 12 4 / 401000-403000 3 22 anon - - 4 / "
+			    "7ffffffde000-7ffffffff000 3 22 anon - - 4");
+	assert_string_equal(raw_text(f->path, "SELECT detail FROM events WHERE kind = 'space-regions'"),
+			    "{\"vnode\":1,\"as_id\":1099511627777,\"mnode\":4,\"regions\":3,\"mapped_bytes\":28672}");
+	assert_int_equal(raw_count(f->path, "SELECT node_id FROM events WHERE kind = 'space-regions'"), 4);
+
+	/* A new list replaces the old one, in one transaction. */
+	r[1].end = 0x402000;
+	assert_int_equal(dbstate_space_report(s, 4, &sp, r, 2), 0);
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM regions"), 2);
+	assert_int_equal(raw_count(f->path, "SELECT MAX(end_addr) FROM regions"), 0x402000);
+
+	/* Bad lists change nothing: overlapping, empty, above the user half. */
+	r[1] = region(0x400800, 0x402000, 3, 0);
+	assert_int_equal(dbstate_space_report(s, 4, &sp, r, 2), -EINVAL);
+	r[1] = region(0x402000, 0x402000, 3, 0);
+	assert_int_equal(dbstate_space_report(s, 4, &sp, r, 2), -EINVAL);
+	r[1] = region(0x402000, 0x1000000000000ull, 3, 0);
+	assert_int_equal(dbstate_space_report(s, 4, &sp, r, 2), -EINVAL);
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM regions"), 2);
+
+	/* A vNode gmmd does not know: nothing recorded. */
+	sp.vnode = 77;
+	assert_int_equal(dbstate_space_report(s, 4, &sp, r, 1), -ENOENT);
+	sp.vnode = vn;
+
+	/* A second space on the other memory node; the first one is destroyed. */
+	sp.as_id = 2;
+	r[0] = region(0x400000, 0x401000, 1, 0);
+	assert_int_equal(dbstate_space_report(s, 3, &sp, r, 1), 0);
+	sp.as_id = 0x10000000001ull;
+	sp.gone = 1;
+	assert_int_equal(dbstate_space_report(s, 4, &sp, NULL, 0), 0);
+	assert_string_equal(raw_text(f->path, "SELECT as_id || ' ' || mnode FROM regions"), "2 3");
+	assert_string_equal(raw_text(f->path, "SELECT detail FROM events WHERE kind = 'space-gone'"),
+			    "{\"vnode\":1,\"as_id\":1099511627777,\"mnode\":4}");
+	assert_int_equal(dbstate_space_report(s, 4, &sp, r, 1), -EINVAL);   /* gone with regions */
+
+	/* A memory node that boots again has lost its spaces. */
+	add_node(s, 3, "memory", 256u << 20, "up", 3);          /* the same boot: kept */
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM regions"), 1);
+	add_node(s, 3, "memory", 256u << 20, "rejoin", 33);
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM regions"), 0);
+	dbstate_close(s);
+}
+
+static void test_pool_report(void **state)
+{
+	struct fixture *f = *state;
+	struct dbstate *s = cluster(f);
+
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM pools WHERE reported_at IS NULL"), 2);
+	assert_int_equal(dbstate_pool_report(s, 4, 400u << 20, 3u << 20, 2), 0);
+	assert_string_equal(raw_text(f->path, "SELECT capacity_bytes || ' ' || used_bytes || ' ' || spaces ||"
+				     " ' ' || (reported_at IS NOT NULL) FROM pools WHERE node = 4"),
+			    "419430400 3145728 2 1");
+	assert_int_equal(raw_count(f->path, "SELECT used_bytes FROM pools WHERE node = 3"), 0);
+	assert_int_equal(dbstate_pool_report(s, 1, 1, 0, 0), -ENOENT);    /* a process node has no pool */
+	assert_int_equal(dbstate_pool_report(s, 4, 1ull << 63, 0, 0), -EINVAL);
+	/* A measurement, not a state change: no event. */
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM events WHERE kind NOT IN ('join')"), 0);
+	dbstate_close(s);
 }
 
 int main(void)
@@ -358,6 +627,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failure_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_live, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_backfills_pools, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_procs_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_procs_report_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_procs_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_space_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_report, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("dbstate_vnodes", tests, NULL, NULL);
 }

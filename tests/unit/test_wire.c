@@ -69,6 +69,10 @@ static const struct op_sizes sizes[] = {
 	{ FAB_OP_VN_EXIT, -1, -1 },
 	{ FAB_OP_VN_SIGNAL, sizeof(struct vn_signal), 0 },
 	{ FAB_OP_VN_PS, -1, -1 },
+	/* State reports: -3 = a header and count whole entries (report_ok below). */
+	{ FAB_OP_REPORT_PROCS, -3, 0 },
+	{ FAB_OP_REPORT_POOL, sizeof(struct rep_pool), 0 },
+	{ FAB_OP_REPORT_SPACE, -3, 0 },
 };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
 
@@ -156,6 +160,53 @@ static void check_round_trip(unsigned type, unsigned op, uint32_t len)
 	free(f);
 }
 
+/* A report with count entries (and flags for a space report); its validation result. */
+static int report_frame(unsigned type, unsigned op, uint16_t count, uint16_t flags, long extra)
+{
+	size_t hd = op == FAB_OP_REPORT_PROCS ? sizeof(struct rep_procs) : sizeof(struct rep_space);
+	size_t ent = op == FAB_OP_REPORT_PROCS ? sizeof(struct rep_proc) : sizeof(struct rep_region);
+	uint32_t len = (uint32_t)((long)(hd + count * ent) + extra);
+	uint8_t *payload = calloc(1, len + 1), *f = malloc(HDRS + len);
+	struct fab_hdr h = { .type = (uint8_t)type, .op = (uint16_t)op, .src = 1, .dst = 2, .req_id = 9 };
+	size_t n;
+	int r;
+
+	if (op == FAB_OP_REPORT_PROCS) {
+		memcpy(payload + offsetof(struct rep_procs, count), &count, 2);
+	} else {
+		memcpy(payload + offsetof(struct rep_space, count), &count, 2);
+		memcpy(payload + offsetof(struct rep_space, flags), &flags, 2);
+	}
+	n = fab_frame_build(f, mac_b, mac_a, &h, payload, len);
+	r = validate_exact(f, n);
+	free(payload);
+	free(f);
+	return r;
+}
+
+static void check_report_frames(unsigned op)
+{
+	uint16_t max = op == FAB_OP_REPORT_PROCS ? (uint16_t)REP_PROCS_MAX : (uint16_t)REP_REGIONS_MAX;
+
+	assert_true(sizeof(struct rep_procs) + REP_PROCS_MAX * sizeof(struct rep_proc) <= FAB_MAX_PAYLOAD);
+	assert_int_equal(report_frame(FAB_T_REQ, op, 1, 0, 0), FAB_OK);
+	assert_int_equal(report_frame(FAB_T_REQ, op, max, 0, 0), FAB_OK);
+	assert_int_equal(report_frame(FAB_T_REQ, op, 2, 0, -1), FAB_ERR_PAYLOAD);   /* half an entry */
+	assert_int_equal(report_frame(FAB_T_REQ, op, 2, 0, 1), FAB_ERR_PAYLOAD);
+	assert_int_equal(report_frame(FAB_T_REQ, op, 3, 0, -(long)(op == FAB_OP_REPORT_PROCS ?
+		sizeof(struct rep_proc) : sizeof(struct rep_region))), FAB_ERR_PAYLOAD);  /* count lies */
+	if (op == FAB_OP_REPORT_PROCS) {
+		assert_int_equal(report_frame(FAB_T_REQ, op, 0, 0, 0), FAB_ERR_PAYLOAD);  /* empty */
+	} else {
+		assert_int_equal(report_frame(FAB_T_REQ, op, 0, REP_SPACE_GONE, 0), FAB_OK);
+		assert_int_equal(report_frame(FAB_T_REQ, op, 1, REP_SPACE_TRUNCATED, 0), FAB_OK);
+		assert_int_equal(report_frame(FAB_T_REQ, op, 1, REP_SPACE_GONE, 0), FAB_ERR_PAYLOAD);
+		assert_int_equal(report_frame(FAB_T_REQ, op, 1, 0x4, 0), FAB_ERR_PAYLOAD);
+		assert_int_equal(report_frame(FAB_T_REQ, op, (uint16_t)(max + 1), 0, 0), FAB_ERR_PAYLOAD);
+	}
+	check_round_trip(FAB_T_REPLY, op, 0);
+}
+
 static void test_round_trip_every_opcode(void **state)
 {
 	(void)state;
@@ -163,7 +214,9 @@ static void test_round_trip_every_opcode(void **state)
 		const struct op_sizes *s = &sizes[i];
 		uint32_t req = s->req == -1 ? 64 : (uint32_t)s->req;
 
-		if (s->req != -2) {
+		if (s->req == -3) {
+			check_report_frames(s->op);
+		} else if (s->req != -2) {
 			check_round_trip(FAB_T_REQ, s->op, req);
 			check_round_trip(FAB_T_ONEWAY, s->op, req);
 		}
@@ -413,8 +466,8 @@ static void test_reject_payload_size_per_op(void **state)
 			size_t n;
 			uint8_t *f;
 
-			if (want == -1)
-				continue;           /* any size */
+			if (want == -1 || want == -3)
+				continue;           /* any size; a report (check_report_frames) */
 			if (want == -2) {
 				/* This (op, type) pair does not exist: refused at any size. */
 				f = build(types[k], s->op, 0, 0, &n);
@@ -485,6 +538,30 @@ static uint64_t rnd(void)
 }
 
 /* The contract from wire.h, written independently of net/wire.c. */
+/* A state report's payload: its header's count says how many entries follow, exactly. */
+static int report_ok(unsigned op, const uint8_t *p, uint32_t len)
+{
+	if (op == FAB_OP_REPORT_PROCS) {
+		uint16_t count;
+
+		if (len < sizeof(struct rep_procs))
+			return 0;
+		memcpy(&count, p + offsetof(struct rep_procs, count), 2);
+		return count >= 1 && count <= REP_PROCS_MAX &&
+		       len == sizeof(struct rep_procs) + count * sizeof(struct rep_proc);
+	} else {
+		uint16_t count, flags;
+
+		if (len < sizeof(struct rep_space))
+			return 0;
+		memcpy(&count, p + offsetof(struct rep_space, count), 2);
+		memcpy(&flags, p + offsetof(struct rep_space, flags), 2);
+		if (flags > 3 || count > REP_REGIONS_MAX || ((flags & REP_SPACE_GONE) && count))
+			return 0;
+		return len == sizeof(struct rep_space) + count * sizeof(struct rep_region);
+	}
+}
+
 static int oracle_ok(const uint8_t *f, size_t n)
 {
 	const struct fab_hdr *h;
@@ -506,6 +583,8 @@ static int oracle_ok(const uint8_t *f, size_t n)
 	want = h->type == FAB_T_REPLY ? s->reply : s->req;
 	if (want == -1)
 		return 1;
+	if (want == -3)
+		return report_ok(h->op, f + HDRS, h->len);
 	if (want == -2)
 		return 0;
 	if (h->type == FAB_T_REPLY && h->status != 0 && h->len == 0)
@@ -598,7 +677,7 @@ static void test_truncations_and_bit_flips(void **state)
 		size_t n, cut;
 		uint8_t *f;
 
-		if (want == -2)
+		if (want == -2 || want == -3)
 			continue;
 		f = build(type, s->op, 0, len, &n);
 		assert_int_equal(validate_exact(f, n), FAB_OK);

@@ -1,0 +1,12 @@
+/*
+ * monitors/memory/report.h - this memory node's state reports to gmmd (the
+ * pool's use, each address space's regions), from the main loop.
+ */
+#ifndef MONITORS_MEMORY_REPORT_H
+#define MONITORS_MEMORY_REPORT_H
+#include <stdint.h>
+#include "memsvc.h"
+
+/* Send what changed, at most once a second; >0 if it sent anything. */
+int mem_report_poll(const struct memsvc *s, uint64_t now);
+#endif
