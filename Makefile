@@ -49,6 +49,7 @@ UNIT_TESTS :=
 include arch/x86_64/build.mk
 include kernel/build.mk
 include net/build.mk
+include cxl/build.mk
 include excache/build.mk
 include monitors/build.mk
 include dbstate/build.mk

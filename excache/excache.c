@@ -15,6 +15,7 @@
 #include <kernel/sched.h>
 #include <kernel/time.h>
 #include <net/fabric.h>
+#include <cxl/ivshmem.h>
 #include "excache.h"
 #include "pageset.h"
 
@@ -119,7 +120,7 @@ void excache_destroy(struct excache *c)
 }
 
 /* One fetch with a piggybacked page: header + 4 KiB out, header + 4 KiB back. Per miss, since
- * several threads may wait on misses at once. */
+ * several tasks may wait on misses at once. */
 struct fetch_bufs {
 	uint8_t req[sizeof(struct mem_fetch_req) + MEM_PAGE_SIZE];
 	uint8_t rep[sizeof(struct mem_fetch_reply) + MEM_PAGE_SIZE];
@@ -135,12 +136,11 @@ int aspace_init(struct aspace *as, uint64_t as_id, uint16_t mnode, struct excach
 	as->resident = 0;
 	as->root = vm_new_user_root();
 	as->backed = calloc(1, sizeof(*as->backed));
-	as->scratch = malloc(sizeof(struct fetch_bufs));
-	if (!as->root || !as->backed || !as->scratch || pageset_init(as->backed)) {
+	as->pool = cxl_window_for_peer(mnode);
+	if (!as->root || !as->backed || pageset_init(as->backed)) {
 		if (as->root)
 			vm_free_user_root(as->root);
 		free(as->backed);
-		free(as->scratch);
 		return -ENOMEM;
 	}
 	return 0;
@@ -171,10 +171,8 @@ void aspace_release(struct aspace *as)
 	vm_free_user_root(as->root);
 	pageset_free(as->backed);
 	free(as->backed);
-	free(as->scratch);
 	as->root = NULL;
 	as->backed = NULL;
-	as->scratch = NULL;
 }
 
 /* ---- misses -------------------------------------------------------------------- */
@@ -252,14 +250,63 @@ static void flight_wait(const struct excache *c, uint64_t as_id, uint64_t vpage)
 		sched_yield_to_main();
 }
 
+/* Have the memory node take the pool log and refill the free ring (sleeps). */
+static int pool_sync(struct aspace *as)
+{
+	as->cache->st.pool_syncs++;
+	return fabric_call(as->mnode, FAB_OP_MEM_POOL_SYNC, NULL, 0, NULL, 0, NULL, 0, MISS_TRIES);
+}
+
+/*
+ * Put a page into the pool window: into its slot if the memory node holds
+ * it there (or it is in the log), else into a free slot that goes in the
+ * log. 0 when the page is in the pool; nonzero means use the fabric.
+ */
+static int pool_put(struct aspace *as, uint64_t vpage, const void *data)
+{
+	struct cxl_window *w = as->pool;
+	struct excache *c = as->cache;
+	uint64_t vpn = vpage >> 12;
+	int r;
+
+	if (!w || !cxl_ready(w))
+		return -ENODEV;
+	r = cxl_p_write_existing(w, as->as_id, vpn, data);
+	if (r == CXL_BUSY)
+		return -EAGAIN;
+	if (r == CXL_ABSENT) {
+		if (!cxl_p_free_slots(w) || !cxl_p_log_room(w)) {
+			/* The page is in no pool yet, and in no line: a miss on it must wait. */
+			int slot = flight_begin(c, as->as_id, vpage);
+
+			pageset_add(as->backed, vpage);
+			pool_sync(as);
+			flight_end(c, slot);
+			/* A failed sync or a full window: the fabric writeback stores it elsewhere. */
+			if (!cxl_p_free_slots(w) || !cxl_p_log_room(w))
+				return -ENOSPC;
+		}
+		if (cxl_p_write_new(w, as->as_id, vpn, data))
+			return -ENOSPC;
+		/* Half a log waiting: ask the memory node to take it, without waiting. */
+		if (cxl_p_log_room(w) == CXL_RING / 2)
+			fabric_send(as->mnode, FAB_OP_MEM_POOL_SYNC, NULL, 0);
+	}
+	pageset_add(as->backed, vpage);
+	c->st.pool_writes++;
+	return 0;
+}
+
 static int writeback(struct aspace *as, uint64_t vpage, const void *data)
 {
 	struct excache *c = as->cache;
-	int slot;
 	size_t n = sizeof(struct mem_page_req) + MEM_PAGE_SIZE;
-	struct mem_page_req *rq = malloc(n);
-	int rc;
+	struct mem_page_req *rq;
+	int slot, rc;
 
+	if (pool_put(as, vpage, data) == 0)
+		return 0;
+	rq = malloc(n);
 	if (!rq)
 		return -ENOMEM;
 	rq->as_id = as->as_id;
@@ -340,10 +387,30 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 	void *page = phys_to_virt(l->pa);
 	int need_fetch = pageset_has(as->backed, vpage);
 
+	if (need_fetch && as->pool && cxl_ready(as->pool)) {
+		uint64_t t0;
+
+		/* The victim leaves first: the line is about to hold the new page. */
+		if (dirty) {
+			rc = writeback(vas, vvpage, page);
+			c->st.writebacks++;
+			if (rc)
+				pr_err("excache: writeback of %lx failed (%d): data lost", vvpage, rc);
+			dirty = 0;
+		}
+		t0 = ktime_ns();
+		if (cxl_p_read(as->pool, as->as_id, vpage >> 12, page) == CXL_FOUND) {
+			record_latency(c, ktime_ns() - t0);
+			c->st.misses++;
+			c->st.pool_reads++;
+			need_fetch = 0;
+			goto map;
+		}
+	}
 	if (need_fetch) {
-		struct fetch_bufs *fb = as->scratch;      /* one miss at a time per space */
-		struct mem_fetch_req *rq = (struct mem_fetch_req *)fb->req;
-		struct mem_fetch_reply *rp = (struct mem_fetch_reply *)fb->rep;
+		struct fetch_bufs *fb = malloc(sizeof(*fb));
+		struct mem_fetch_req *rq;
+		struct mem_fetch_reply *rp;
 		uint32_t len = sizeof(*rq), rlen = 0;
 		uint64_t t0 = ktime_ns();
 		int slot = -1;
@@ -352,6 +419,8 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 			rc = -ENOMEM;
 			goto fail;
 		}
+		rq = (struct mem_fetch_req *)fb->req;
+		rp = (struct mem_fetch_reply *)fb->rep;
 		memset(rq, 0, sizeof(*rq));
 		rq->as_id = as->as_id;
 		rq->vaddr = vpage;
@@ -367,6 +436,12 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 			slot = flight_begin(c, vas->as_id, vvpage);
 			c->st.writebacks++;
 			dirty = 0;
+		} else if (dirty) {
+			rc = writeback(vas, vvpage, page);
+			c->st.writebacks++;
+			if (rc)
+				pr_err("excache: writeback of %lx failed (%d): data lost", vvpage, rc);
+			dirty = 0;
 		}
 		rc = fabric_call(as->mnode, FAB_OP_MEM_FETCH, fb->req, len, fb->rep, sizeof(fb->rep),
 				 &rlen, 0, MISS_TRIES);
@@ -380,6 +455,7 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 			memset(page, 0, MEM_PAGE_SIZE);
 		else if (rc == 0)
 			rc = -EPROTO;
+		free(fb);
 		if (rc)
 			goto fail;
 	} else {
@@ -403,6 +479,7 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 			c->st.zero_fills++;
 		}
 	}
+map:
 	pte = vm_pte(as->root, vpage, 1);
 	if (!pte) {
 		rc = -ENOMEM;

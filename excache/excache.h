@@ -7,6 +7,11 @@
  * of its set), writes the victim back if the CPU marked it dirty
  * (piggybacked on the fetch), and fetches the page, zero-fills it (first
  * touch of anonymous memory: no round trip) or fills it from a file.
+ *
+ * When the node shares a pool window with the memory node (cxl/pool.h), a
+ * miss copies the page straight out of the pool and a dirty victim goes
+ * straight into it; the fabric is used only when the pool cannot answer.
+ * Several tasks may miss on one address space at once.
  */
 #ifndef EXCACHE_EXCACHE_H
 #define EXCACHE_EXCACHE_H
@@ -14,6 +19,7 @@
 #include <tessera/wire.h>
 
 struct excache;
+struct cxl_window;
 
 /* What the cache needs to know about the region a faulting address is in. */
 struct excache_region {
@@ -36,8 +42,8 @@ struct aspace {
 	/* Fill a page of a file-backed region (ZERO from the memory node). */
 	int (*fill_from_file)(struct aspace *as, const struct excache_region *r, void *page);
 	struct pageset *backed;                   /* pages the memory node holds */
+	struct cxl_window *pool;                  /* the pool window shared with mnode, or NULL */
 	uint64_t resident;                        /* lines in use */
-	void *scratch;                            /* request and reply buffers of one miss */
 	void *owner;
 };
 

@@ -375,11 +375,13 @@ static json_t *exit_json(const uint8_t *raw, uint32_t len)
 	o = json_pack("{s:i, s:i, s:I, s:I, s:o}", "wait_status", e->wait_status,
 		      "status", shell_status(e->wait_status), "runtime_ns", (json_int_t)e->runtime_ns,
 		      "nosys_total", (json_int_t)e->nosys_count, "nosys", nosys);
-	json_object_set_new(o, "excache", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+	json_object_set_new(o, "excache", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I}",
 		"lines", (json_int_t)x->lines, "assoc", (json_int_t)x->assoc,
 		"misses", (json_int_t)x->misses, "zero_fills", (json_int_t)x->zero_fills,
 		"evictions", (json_int_t)x->evictions, "writebacks", (json_int_t)x->writebacks,
-		"fetch_ns_total", (json_int_t)x->fetch_ns_total, "fetch_hist", hist));
+		"fetch_ns_total", (json_int_t)x->fetch_ns_total, "fetch_hist", hist,
+		"pool_reads", (json_int_t)x->pool_reads, "pool_writes", (json_int_t)x->pool_writes,
+		"pool_syncs", (json_int_t)x->pool_syncs));
 	return o;
 }
 

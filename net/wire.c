@@ -70,6 +70,8 @@ static long expected_len(unsigned op, unsigned type)
 		return -1;            /* with or without a page: checked by the memory service */
 	case FAB_OP_MEM_INFO:
 		return req ? 0 : (long)sizeof(struct mem_info_reply);
+	case FAB_OP_MEM_POOL_SYNC:
+		return 0;
 	case FAB_OP_VN_START: case FAB_OP_VN_STDIN: case FAB_OP_VN_OUTPUT: case FAB_OP_VN_EXIT:
 	case FAB_OP_VN_PS:
 		return -1;
@@ -200,6 +202,7 @@ const char *fab_op_name(unsigned op)
 		[FAB_OP_MEM_MUNMAP] = "mem-munmap", [FAB_OP_MEM_MPROTECT] = "mem-mprotect",
 		[FAB_OP_MEM_BRK] = "mem-brk", [FAB_OP_MEM_MREMAP] = "mem-mremap", [FAB_OP_MEM_FETCH] = "mem-fetch",
 		[FAB_OP_MEM_WRITEBACK] = "mem-writeback", [FAB_OP_MEM_INFO] = "mem-info",
+		[FAB_OP_MEM_POOL_SYNC] = "mem-pool-sync",
 		[FAB_OP_VN_START] = "vn-start", [FAB_OP_VN_STDIN] = "vn-stdin", [FAB_OP_VN_OUTPUT] = "vn-output",
 		[FAB_OP_VN_EXIT] = "vn-exit", [FAB_OP_VN_SIGNAL] = "vn-signal", [FAB_OP_VN_PS] = "vn-ps",
 		[FAB_OP_REPORT_PROCS] = "report-procs", [FAB_OP_REPORT_POOL] = "report-pool",

@@ -119,3 +119,9 @@ UNIT_TESTS += test_shebang
 test_shebang_SRCS := tests/unit/test_shebang.c monitors/process/shebang.c
 test_shebang_CFLAGS := $(KUNIT_CFLAGS)
 test_shebang_LDLIBS := $(KUNIT_LDLIBS)
+
+# cxl/: the shared page pool, both sides over one buffer
+UNIT_TESTS += test_cxl_pool
+test_cxl_pool_SRCS := tests/unit/test_cxl_pool.c cxl/pool.c cxl/store.c
+test_cxl_pool_CFLAGS := $(KUNIT_CFLAGS)
+test_cxl_pool_LDLIBS := $(KUNIT_LDLIBS)

@@ -347,6 +347,8 @@ static void print_stats(const struct run *r)
 		jnum(x, "assoc"));
 	fprintf(stderr, "excache: %.0f misses, %.0f zero-fills, %.0f evictions, %.0f writebacks\n",
 		jnum(x, "misses"), jnum(x, "zero_fills"), jnum(x, "evictions"), jnum(x, "writebacks"));
+	fprintf(stderr, "excache: pool window: %.0f misses and %.0f writebacks copied, %.0f syncs\n",
+		jnum(x, "pool_reads"), jnum(x, "pool_writes"), jnum(x, "pool_syncs"));
 	if (fetches > 0)
 		fprintf(stderr, "excache: mean fetch latency %.1f us (%.0f timed)\n",
 			total_ns / fetches / 1000.0, fetches);

@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <tessera/wire.h>
+#include <cxl/pool.h>
 #include "tess.h"
 
 #define UP_MAX_NODES      64
@@ -39,7 +41,7 @@ struct up_node {
 	char old_nonce[32];             /* boot_nonce of an earlier boot in state.db, if any */
 	int joined;
 	char disk[TESS_PATH_MAX];       /* storage nodes: the ext2 image, else empty */
-	char *argv[64];                 /* the QEMU command line (recorded for tess restart) */
+	char *argv[128];                /* the QEMU command line (recorded for tess restart) */
 };
 
 struct up_cfg {
@@ -52,7 +54,11 @@ struct up_cfg {
 	uint64_t excache_bytes;         /* --excache: process nodes' ExCache pool, 0 = their default */
 	const char *image;              /* --image: the first storage node's disk, used in place */
 	uint64_t disk_bytes;            /* --disk-size: size of new disk images */
+	uint64_t pool_bytes;            /* --pool: each memory/process node pair's pool window, 0 = none */
 };
+
+#define UP_DEFAULT_POOL_BYTES (1ull << 30)
+#define UP_MAX_POOL_WINDOWS   8         /* per node (CXL_MAX_WINDOWS in the guests) */
 
 static const char *const role_of[3] = { "process", "memory", "storage" };
 static const char role_letter[3] = { 'p', 'm', 's' };
@@ -72,6 +78,7 @@ static void parse_up(struct tess *t, struct up_cfg *c, int argc, char **argv)
 	c->excache_bytes = 0;
 	c->image = NULL;
 	c->disk_bytes = UP_DEFAULT_DISK_BYTES;
+	c->pool_bytes = UP_DEFAULT_POOL_BYTES;
 	opts_init(&o, argc, argv);
 	while ((a = opts_next(&o))) {
 		int matched = 0;
@@ -108,6 +115,12 @@ static void parse_up(struct tess *t, struct up_cfg *c, int argc, char **argv)
 		} else if (opts_value(&o, a, "--disk-size", NULL, &v)) {
 			if (disk_parse_size(v, &c->disk_bytes))
 				die_usage("--disk-size: expected a size from 4M to 1024G (e.g. 256M), got '%s'", v);
+		} else if (opts_value(&o, a, "--pool", NULL, &v)) {
+			if (strcmp(v, "off") == 0)
+				c->pool_bytes = 0;
+			else if (excache_parse_size(v, &c->pool_bytes) || c->pool_bytes < CXL_MIN_WINDOW ||
+				 c->pool_bytes > CXL_MAX_WINDOW || (c->pool_bytes & (c->pool_bytes - 1)))
+				die_usage("--pool: expected off or a power of two from 4M to 64G (e.g. 1G), got '%s'", v);
 		} else if (opts_value(&o, a, "--mem-mb", NULL, &v)) {
 			c->mem_mb = (int)parse_long("--mem-mb", v, 16, 65536);
 		} else {
@@ -118,6 +131,62 @@ static void parse_up(struct tess *t, struct up_cfg *c, int argc, char **argv)
 		die_usage("up: a cluster needs at least one node");
 	if (c->counts[0] + c->counts[1] + c->counts[2] > UP_MAX_NODES)
 		die_usage("up: at most %d nodes", UP_MAX_NODES);
+	if (c->pool_bytes && (c->counts[0] > UP_MAX_POOL_WINDOWS || c->counts[1] > UP_MAX_POOL_WINDOWS))
+		die_usage("up: pool windows join at most %d process and %d memory nodes (or use --pool off)",
+			  UP_MAX_POOL_WINDOWS, UP_MAX_POOL_WINDOWS);
+}
+
+/* ---- pool windows ----------------------------------------------------------- */
+
+static void unlink_glob(const char *pattern);
+
+/*
+ * Each memory node shares one pool window with each process node (cxl/pool.h):
+ * a file in /dev/shm (memory, not disk) named after the state directory, so
+ * clusters in different directories never share one.
+ */
+static const char *pool_path(const struct tess *t, int mnode, int pnode)
+{
+	static char path[TESS_PATH_MAX];
+	char real[TESS_PATH_MAX];
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (!realpath(t->state, real))
+		snprintf(real, sizeof(real), "%s", t->state);
+	for (const char *c = real; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
+	snprintf(path, sizeof(path), "/dev/shm/tess-%u-%016llx-m%d-p%d.pool", (unsigned)getuid(),
+		 (unsigned long long)h, mnode, pnode);
+	return path;
+}
+
+static void remove_pools(const struct tess *t)
+{
+	char pattern[TESS_PATH_MAX];
+	const char *one = pool_path(t, 0, 0);
+	size_t cut = strlen(one) - strlen("-m0-p0.pool");
+
+	snprintf(pattern, sizeof(pattern), "%.*s-m*-p*.pool", (int)cut, one);
+	unlink_glob(pattern);
+}
+
+/* A fresh window file with its host header; the memory node sets up the rest at boot. */
+static void pool_create(const char *path, uint64_t size, int mnode, int pnode)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	void *hdr;
+
+	if (fd < 0)
+		die("cannot create pool window %s: %s (or use --pool off)", path, strerror(errno));
+	if (ftruncate(fd, (off_t)size))
+		die("cannot size pool window %s to %llu MiB: %s", path, (unsigned long long)(size >> 20),
+		    strerror(errno));
+	hdr = mmap(NULL, CXL_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (hdr == MAP_FAILED)
+		die("cannot map pool window %s: %s", path, strerror(errno));
+	cxl_host_format(hdr, size, (uint16_t)mnode, (uint16_t)pnode);
+	munmap(hdr, CXL_PAGE);
+	close(fd);
 }
 
 /* KVM when /dev/kvm opens read-write, TCG otherwise; --accel overrides. */
@@ -184,6 +253,7 @@ static void remove_runtime_files(const struct tess *t)
 	unlink_glob(spath(t, "fabric/*.sock"));
 	unlink_glob(spath(t, "nodes/n*.gdb"));
 	unlink_glob(spath(t, "nodes/n*.pid"));
+	remove_pools(t);
 }
 
 /* First line of a log, for one-line errors. */
@@ -237,8 +307,31 @@ static char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+/* The ivshmem-plain devices of node n: one per peer of the other role. */
+static int pool_args(const struct tess *t, const struct up_cfg *c, const struct up_node *nodes, int nn,
+		     const struct up_node *n, char **argv, int i)
+{
+	int is_p = strcmp(n->role, "process") == 0, is_m = strcmp(n->role, "memory") == 0;
+
+	if (!c->pool_bytes || (!is_p && !is_m))
+		return i;
+	for (int k = 0; k < nn; k++) {
+		const struct up_node *peer = &nodes[k];
+
+		if (strcmp(peer->role, is_p ? "memory" : "process"))
+			continue;
+		argv[i++] = "-object";
+		argv[i++] = xasprintf("memory-backend-file,id=pool%d,share=on,mem-path=%s,size=%llu", peer->id,
+				      qemu_escape(pool_path(t, is_m ? n->id : peer->id, is_p ? n->id : peer->id)),
+				      (unsigned long long)c->pool_bytes);
+		argv[i++] = "-device";
+		argv[i++] = xasprintf("ivshmem-plain,memdev=pool%d", peer->id);
+	}
+	return i;
+}
+
 static pid_t launch_qemu(const struct tess *t, const struct up_cfg *c, const char *qemu,
-			 struct up_node *n)
+			 const struct up_node *nodes, int nn, struct up_node *n)
 {
 	char **argv = n->argv;
 	int i = 0;
@@ -290,6 +383,7 @@ static pid_t launch_qemu(const struct tess *t, const struct up_cfg *c, const cha
 		argv[i++] = "-device";
 		argv[i++] = "virtio-blk-pci,drive=disk0,disable-legacy=on";
 	}
+	i = pool_args(t, c, nodes, nn, n, argv, i);
 	argv[i++] = "-gdb";
 	argv[i++] = xasprintf("unix:%s,server=on,wait=off", spath(t, "nodes/n%d.gdb", n->id));
 	argv[i++] = "-pidfile";
@@ -498,6 +592,17 @@ static void prepare_disks(struct up_run *u)
 	}
 }
 
+static void prepare_pools(struct up_run *u)
+{
+	if (!u->c.pool_bytes)
+		return;
+	for (int i = 0; i < u->nn; i++)
+		for (int k = 0; k < u->nn; k++)
+			if (!strcmp(u->nodes[i].role, "memory") && !strcmp(u->nodes[k].role, "process"))
+				pool_create(pool_path(u->t, u->nodes[i].id, u->nodes[k].id), u->c.pool_bytes,
+					    u->nodes[i].id, u->nodes[k].id);
+}
+
 /* The fabric hub first (nodes and gmmd send to its socket), then gmmd. */
 static void start_daemons(struct up_run *u)
 {
@@ -539,7 +644,7 @@ static void launch_nodes(struct up_run *u)
 	       u->nn, u->nn == 1 ? "" : "s", u->c.counts[0], u->c.counts[1], u->c.counts[2],
 	       u->c.accel, t->state);
 	for (int i = 0; i < u->nn; i++)
-		u->nodes[i].launcher = launch_qemu(t, &u->c, u->qemu, &u->nodes[i]);
+		u->nodes[i].launcher = launch_qemu(t, &u->c, u->qemu, u->nodes, u->nn, &u->nodes[i]);
 	for (int i = 0; i < u->nn; i++) {
 		struct up_node *n = &u->nodes[i];
 		int st;
@@ -639,6 +744,7 @@ int cmd_up(struct tess *t, int argc, char **argv)
 	u.c.accel = pick_accel(u.c.accel);
 	remove_runtime_files(t);
 	prepare_disks(&u);
+	prepare_pools(&u);
 	start_daemons(&u);
 	launch_nodes(&u);
 	status = wait_joined(&u);

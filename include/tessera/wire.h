@@ -108,6 +108,7 @@ enum fab_op {
 	FAB_OP_MEM_FETCH      = 40, /* mem_fetch_req [+ page]     / mem_fetch_reply [+ page] */
 	FAB_OP_MEM_WRITEBACK  = 41, /* mem_page_req + page        / (none) */
 	FAB_OP_MEM_INFO       = 42, /* (none)                     / mem_info_reply */
+	FAB_OP_MEM_POOL_SYNC  = 43, /* (none)                     / (none): take the pool log, refill the ring */
 
 	/* vNodes: gmmd <-> process node. */
 	FAB_OP_VN_START  = 48,   /* REQ gmm->pnode: vn_start_req + strings / vn_start_reply */
@@ -125,7 +126,7 @@ enum fab_op {
 };
 
 #define FAB_OP_MEM_FIRST FAB_OP_MEM_AS_CREATE
-#define FAB_OP_MEM_LAST  FAB_OP_MEM_INFO
+#define FAB_OP_MEM_LAST  FAB_OP_MEM_POOL_SYNC
 #define FAB_OP_VN_FIRST  FAB_OP_VN_START
 #define FAB_OP_VN_LAST   FAB_OP_VN_PS
 
@@ -502,6 +503,9 @@ struct vn_excache_stats {
 	uint64_t lines, assoc;
 	uint64_t misses, zero_fills, evictions, writebacks, fetch_ns_total;
 	uint64_t fetch_hist[16];  /* fetch latency: bucket i counts [2^i, 2^(i+1)) microseconds */
+	uint64_t pool_reads;      /* misses served from a shared pool window (no round trip) */
+	uint64_t pool_writes;     /* writebacks copied into a pool window */
+	uint64_t pool_syncs;      /* round trips to have the memory node take the pool log */
 } __attribute__((packed));
 
 struct vn_exit {

@@ -2,11 +2,18 @@
 #include <string.h>
 #include <stdint.h>
 
+/*
+ * Eight bytes per iteration, then the tail: under TCG every iteration of a
+ * rep string instruction is emulated on its own, so a 4 KiB page copy is
+ * 512 of them instead of 4096.
+ */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *ret = dst;
+	size_t q = n >> 3, r = n & 7;
 
-	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) :: "memory");
+	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) :: "memory");
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r) :: "memory");
 	return ret;
 }
 
@@ -27,8 +34,11 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
+	uint64_t v = 0x0101010101010101ull * (unsigned char)c;
+	size_t q = n >> 3, r = n & 7;
 
-	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(v) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(r) : "a"(v) : "memory");
 	return ret;
 }
 

@@ -1,7 +1,13 @@
 /*
  * monitors/memory/main.c - the memory monitor image: serves address spaces
- * and their pages (memsvc.c) over the fabric, with frames from the kernel's
- * frame allocator, and logs its use and refusals.
+ * and their pages (memsvc.c) over the fabric, and logs its use and refusals.
+ *
+ * Pages of a process node this node shares a pool window with (cxl/) are
+ * kept in that window and published there, so the process node's ExCache
+ * copies them without asking; every other page is a frame of this node's
+ * own memory. Before any request of such a process node is served, the
+ * pages it put in the window itself are taken in (memsvc_adopt checks each
+ * like a writeback), and afterwards its ring of free slots is refilled.
  */
 #include <string.h>
 #include <tessera/wire.h>
@@ -11,6 +17,8 @@
 #include <kernel/time.h>
 #include <net/fabric.h>
 #include <net/wire.h>
+#include <cxl/ivshmem.h>
+#include <cxl/store.h>
 #include "memsvc.h"
 #include "report.h"
 
@@ -25,40 +33,140 @@ static uint64_t last_summary_ns, last_refusal_log_ns;
 static uint64_t refused_logged;
 static struct memsvc_stats summarised;
 
-static void *page_alloc(void *arg)
-{
-	uint64_t pa = frame_alloc_raw();      /* every stored page is copied in whole */
+/* The pool window shared with each process node, by node id. */
+struct pool {
+	uint16_t pnode;
+	struct cxl_store store;
+};
+static struct pool pools[CXL_MAX_WINDOWS];
+static unsigned npools;
 
+static struct pool *pool_of(uint16_t pnode)
+{
+	for (unsigned i = 0; i < npools; i++)
+		if (pools[i].pnode == pnode)
+			return &pools[i];
+	return NULL;
+}
+
+static void *page_alloc(void *arg, uint16_t owner)
+{
+	struct pool *p = pool_of(owner);
+	uint64_t pa;
+	void *page;
+
+	if (p && (page = cxl_store_alloc(&p->store)))
+		return page;
+	pa = frame_alloc_raw();      /* every stored page is copied in whole */
 	return pa ? phys_to_virt(pa) : NULL;
 }
 
-static void page_free(void *arg, void *page)
+static void page_free(void *arg, uint16_t owner, void *page)
 {
-	frame_free(virt_to_phys(page));
+	struct pool *p = pool_of(owner);
+
+	if (p && cxl_store_owns(&p->store, page))
+		cxl_store_free(&p->store, page);
+	else
+		frame_free(virt_to_phys(page));
+}
+
+static void page_placed(void *arg, uint16_t owner, uint64_t as_id, uint64_t vpn, void *page)
+{
+	struct pool *p = pool_of(owner);
+	int64_t slot;
+
+	if (p && (slot = cxl_page_slot(p->store.w, page)) >= 0 &&
+	    cxl_m_publish(p->store.w, as_id, vpn, (uint32_t)slot))
+		pr_err("memory: pool directory of node %u is full", owner);   /* cannot be: half full at most */
+}
+
+static void page_gone(void *arg, uint16_t owner, uint64_t as_id, uint64_t vpn)
+{
+	struct pool *p = pool_of(owner);
+
+	if (p)
+		cxl_m_withdraw(p->store.w, as_id, vpn);
+}
+
+static int adopt(void *arg, uint64_t as_id, uint64_t vpn, void *page)
+{
+	struct pool *p = arg;
+
+	return memsvc_adopt(&svc, p->pnode, as_id, vpn, page);
 }
 
 static int on_mem_request(const struct fabric_msg *m, void *reply, uint32_t *reply_len)
 {
-	return memsvc_handle(&svc, m, reply, reply_len);
+	struct pool *p = pool_of(m->src);
+	int rc;
+
+	if (!p)
+		return memsvc_handle(&svc, m, reply, reply_len);
+	cxl_store_begin(&p->store);
+	cxl_store_drain(&p->store, adopt, p);
+	rc = memsvc_handle(&svc, m, reply, reply_len);
+	cxl_store_end(&p->store);
+	return rc;
+}
+
+/* Take in pages the process nodes logged while they had nothing to ask. */
+static void drain_pools(void)
+{
+	for (unsigned i = 0; i < npools; i++) {
+		struct cxl_window *w = pools[i].store.w;
+
+		if (__atomic_load_n(&w->hdr->p.log_prod, __ATOMIC_ACQUIRE) == w->hdr->m.log_cons)
+			continue;
+		cxl_store_begin(&pools[i].store);
+		cxl_store_drain(&pools[i].store, adopt, &pools[i]);
+		cxl_store_end(&pools[i].store);
+	}
+}
+
+static uint64_t setup_pools(uint16_t self)
+{
+	uint64_t slots = 0;
+
+	cxl_windows_probe(self);
+	for (unsigned i = 0; i < cxl_window_count(); i++) {
+		struct cxl_window *w = cxl_window_get(i);
+		struct pool *p = &pools[npools];
+
+		if (w->hdr->host.mnode != self)
+			continue;
+		p->pnode = w->hdr->host.pnode;
+		if (cxl_store_init(&p->store, w, ktime_ns() ^ ((uint64_t)self << 48))) {
+			pr_err("memory: no memory for the bookkeeping of pool window p%u", p->pnode);
+			continue;
+		}
+		slots += w->lay.nslots;
+		npools++;
+	}
+	return slots;
 }
 
 static int memory_init(const struct node_config *cfg)
 {
-	struct memsvc_config c = { .frames = { .alloc = page_alloc, .free = page_free } };
-	uint64_t free = mm_pfa()->free, reserve = free / RESERVE_SHARE;
+	struct memsvc_config c = {
+		.frames = { .alloc = page_alloc, .free = page_free, .placed = page_placed, .gone = page_gone },
+	};
+	uint64_t pool_slots = setup_pools(cfg->node_id), free, reserve;
 
-	(void)cfg;
+	free = mm_pfa()->free;
+	reserve = free / RESERVE_SHARE;
 	if (reserve < RESERVE_MIN_FRAMES)
 		reserve = RESERVE_MIN_FRAMES;
-	c.capacity_pages = free > reserve ? free - reserve : 0;
+	c.capacity_pages = (free > reserve ? free - reserve : 0) + pool_slots;
 	memsvc_init(&svc, &c);
 	/* The first refusal is logged at once, however soon after boot it comes. */
 	last_refusal_log_ns = ktime_ns() - REFUSAL_LOG_NS;
 	last_summary_ns = ktime_ns();
 	for (unsigned op = FAB_OP_MEM_FIRST; op <= FAB_OP_MEM_LAST; op++)
 		fabric_register((uint16_t)op, on_mem_request);
-	pr_info("memory monitor: page store of %lu pages (%lu MiB), %lu frames kept for the kernel",
-		c.capacity_pages, c.capacity_pages * MEM_PAGE_SIZE >> 20, reserve);
+	pr_info("memory monitor: page store of %lu pages (%lu MiB, %lu of them in %u pool windows), "
+		"%lu frames kept for the kernel", c.capacity_pages, c.capacity_pages * MEM_PAGE_SIZE >> 20,
+		pool_slots, npools, reserve);
 	return 0;
 }
 
@@ -100,6 +208,7 @@ static int memory_poll(void)
 {
 	uint64_t now = ktime_ns();
 
+	drain_pools();
 	log_refusals(now);
 	log_summary(now);
 	return mem_report_poll(&svc, now);

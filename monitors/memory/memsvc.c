@@ -45,16 +45,29 @@ struct mem_as {
 
 /* ---- pages --------------------------------------------------------------------- */
 
-static void free_page(struct memsvc *s, void *page)
+static void page_placed(struct mem_as *as, uint64_t key, void *page)
 {
-	s->cfg.frames.free(s->cfg.frames.arg, page);
+	const struct memsvc_frames *f = &as->svc->cfg.frames;
+
+	if (f->placed)
+		f->placed(f->arg, as->owner, as->id, key, page);
+}
+
+/* The page held key of as: withdraw and free it (it is out of the map already). */
+static void free_page(struct mem_as *as, uint64_t key, void *page)
+{
+	struct memsvc *s = as->svc;
+
+	if (s->cfg.frames.gone)
+		s->cfg.frames.gone(s->cfg.frames.arg, as->owner, as->id, key);
+	s->cfg.frames.free(s->cfg.frames.arg, as->owner, page);
 	s->st.pages--;
 	s->st.pages_freed++;
 }
 
 static void drop_page(void *arg, uint64_t key, void *page)
 {
-	free_page(arg, page);
+	free_page(arg, key, page);
 }
 
 /* vmspace: [start, end) is no longer mapped. */
@@ -62,16 +75,21 @@ static void on_removed(void *arg, uint64_t start, uint64_t end)
 {
 	struct mem_as *as = arg;
 
-	idmap_remove_range(&as->pages, start >> PAGE_SHIFT_, end >> PAGE_SHIFT_, drop_page, as->svc);
+	idmap_remove_range(&as->pages, start >> PAGE_SHIFT_, end >> PAGE_SHIFT_, drop_page, as);
 }
 
 static void move_page(struct mem_as *as, uint64_t from, uint64_t to)
 {
-	void *old = idmap_remove(&as->pages, to);
+	void *old = idmap_remove(&as->pages, to), *page;
+	const struct memsvc_frames *f = &as->svc->cfg.frames;
 
 	if (old)
-		free_page(as->svc, old);
+		free_page(as, to, old);
 	idmap_rekey(&as->pages, from, to);
+	page = idmap_get(&as->pages, to);
+	if (f->gone)
+		f->gone(f->arg, as->owner, as->id, from);
+	page_placed(as, to, page);
 }
 
 /* vmspace: mremap moved [from, from + len) to [to, to + len). */
@@ -141,20 +159,53 @@ static int store_page(struct memsvc *s, struct mem_as *as, uint64_t vaddr, const
 		/* A zero anonymous page costs nothing: the next fetch says MEM_PAGE_ZERO. */
 		if (page) {
 			idmap_remove(&as->pages, key);
-			free_page(s, page);
+			free_page(as, key, page);
 		}
 		return 0;
 	}
 	if (!page) {
 		if (s->st.pages >= s->cfg.capacity_pages || idmap_reserve(&as->pages, as->pages.count + 1) ||
-		    !(page = s->cfg.frames.alloc(s->cfg.frames.arg))) {
+		    !(page = s->cfg.frames.alloc(s->cfg.frames.arg, as->owner))) {
 			s->st.store_full++;
 			return -ENOMEM;
 		}
+		memcpy(page, data, MEM_PAGE_SIZE);
 		idmap_put(&as->pages, key, page);   /* room reserved: cannot fail */
 		s->st.pages++;
+		page_placed(as, key, page);
+		return 0;
 	}
 	memcpy(page, data, MEM_PAGE_SIZE);
+	return 0;
+}
+
+int memsvc_adopt(struct memsvc *s, uint16_t owner, uint64_t as_id, uint64_t vpn, void *page)
+{
+	struct mem_as *as = idmap_get(&s->spaces, as_id);
+	uint64_t vaddr = vpn << PAGE_SHIFT_;
+	void *old;
+
+	if (!as)
+		return -ENOENT;
+	if (as->owner != owner) {
+		s->st.refused++;
+		return -EACCES;
+	}
+	if (!vm_find(&as->vs, vaddr) && (vm_grow_stack(&as->vs, vaddr) || !vm_find(&as->vs, vaddr))) {
+		s->st.wb_dropped++;
+		return -EFAULT;
+	}
+	old = idmap_remove(&as->pages, vpn);
+	if (old)
+		free_page(as, vpn, old);
+	if (s->st.pages >= s->cfg.capacity_pages || idmap_reserve(&as->pages, as->pages.count + 1)) {
+		s->st.store_full++;
+		return -ENOMEM;
+	}
+	idmap_put(&as->pages, vpn, page);   /* room reserved: cannot fail */
+	s->st.pages++;
+	s->st.writebacks++;
+	page_placed(as, vpn, page);
 	return 0;
 }
 
@@ -162,7 +213,7 @@ static int store_page(struct memsvc *s, struct mem_as *as, uint64_t vaddr, const
 
 static void as_free(struct memsvc *s, struct mem_as *as)
 {
-	idmap_foreach(&as->pages, drop_page, s);
+	idmap_foreach(&as->pages, drop_page, as);
 	idmap_destroy(&as->pages);
 	vm_space_destroy(&as->vs);
 	free(as);
@@ -275,7 +326,7 @@ static void copy_page(void *arg, uint64_t key, void *page)
 	if (c->rc)
 		return;
 	if (c->s->st.pages >= c->s->cfg.capacity_pages ||
-	    !(copy = c->s->cfg.frames.alloc(c->s->cfg.frames.arg))) {
+	    !(copy = c->s->cfg.frames.alloc(c->s->cfg.frames.arg, c->child->owner))) {
 		c->s->st.store_full++;
 		c->rc = -ENOMEM;
 		return;
@@ -283,6 +334,7 @@ static void copy_page(void *arg, uint64_t key, void *page)
 	memcpy(copy, page, MEM_PAGE_SIZE);
 	idmap_put(&c->child->pages, key, copy);   /* reserved: cannot fail */
 	c->s->st.pages++;
+	page_placed(c->child, key, copy);
 }
 
 static int op_as_fork(struct memsvc *s, const struct fabric_msg *m, void *reply, uint32_t *rlen)
@@ -554,6 +606,13 @@ static int op_info(struct memsvc *s, const struct fabric_msg *m, void *reply, ui
 	return 0;
 }
 
+/* The pool work (taking the log, refilling the ring) is the caller's, around every
+ * request of a node with a pool window: this request only asks for it. */
+static int op_pool_sync(struct memsvc *s, const struct fabric_msg *m, void *reply, uint32_t *rlen)
+{
+	return m->len ? -EINVAL : 0;
+}
+
 /* ---- dispatch ------------------------------------------------------------------------ */
 
 static const struct memsvc_replay *replay_find(const struct memsvc *s, const struct fabric_msg *m)
@@ -599,6 +658,7 @@ static const mem_op_fn ops[FAB_OP_MEM_LAST - FAB_OP_MEM_FIRST + 1] = {
 	[FAB_OP_MEM_FETCH - FAB_OP_MEM_FIRST] = op_fetch,
 	[FAB_OP_MEM_WRITEBACK - FAB_OP_MEM_FIRST] = op_writeback,
 	[FAB_OP_MEM_INFO - FAB_OP_MEM_FIRST] = op_info,
+	[FAB_OP_MEM_POOL_SYNC - FAB_OP_MEM_FIRST] = op_pool_sync,
 };
 
 /* Requests that change a space and would do harm if run twice. */

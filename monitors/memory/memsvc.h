@@ -14,10 +14,16 @@
 #include <net/fabric.h>
 #include "idmap.h"
 
-/* Where stored pages come from: one MEM_PAGE_SIZE page per call, or NULL. */
+/*
+ * Where stored pages come from: one MEM_PAGE_SIZE page per call for a space
+ * of node owner, or NULL. placed/gone (optional) hear when a page starts or
+ * stops holding (as_id, vpn), so a shared pool can publish where it is.
+ */
 struct memsvc_frames {
-	void *(*alloc)(void *arg);
-	void (*free)(void *arg, void *page);
+	void *(*alloc)(void *arg, uint16_t owner);
+	void (*free)(void *arg, uint16_t owner, void *page);
+	void (*placed)(void *arg, uint16_t owner, uint64_t as_id, uint64_t vpn, void *page);
+	void (*gone)(void *arg, uint16_t owner, uint64_t as_id, uint64_t vpn);
 	void *arg;
 };
 
@@ -87,6 +93,13 @@ void memsvc_destroy(struct memsvc *s);
  */
 int memsvc_handle(struct memsvc *s, const struct fabric_msg *m, void *reply, uint32_t *reply_len);
 void memsvc_info(const struct memsvc *s, struct mem_info_reply *out);
+/*
+ * Take page (already filled, from the allocator) as (as_id, vpn) of a space
+ * of node owner: what a writeback does, for a page the owner wrote into a
+ * shared pool itself. 0, or -ENOENT / -EACCES (not owner's space, counted)
+ * / -EFAULT (not mapped) / -ENOMEM; on error the caller still owns page.
+ */
+int memsvc_adopt(struct memsvc *s, uint16_t owner, uint64_t as_id, uint64_t vpn, void *page);
 /* For report.c: every space's id, vNode and regions (fn must not change s); one space, or NULL. */
 struct vm_space;
 void memsvc_foreach_space(const struct memsvc *s, void (*fn)(void *arg, uint64_t as_id, uint32_t vnode,

@@ -7,6 +7,7 @@
 #include <kernel/mm.h>
 #include <kernel/monitor.h>
 #include <excache/excache.h>
+#include <cxl/ivshmem.h>
 
 void vnode_init(void);
 void syscall_layer_init(void);
@@ -27,6 +28,7 @@ static int process_init(const struct node_config *cfg)
 		pool = fit;
 	}
 	excache_pool_init(pool);
+	cxl_windows_probe(cfg->node_id);
 	default_excache_bytes = excache_pool_free_bytes() / 2;
 	syscall_layer_init();
 	vnode_init();

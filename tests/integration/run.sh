@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/integration/run.sh - booted-cluster tests: runs each t-*.sh (or the
 # ones named: run.sh boot ping) one at a time, prints PASS/FAIL per test and a
-# closing "N passed, N failed" line. Exits non-zero if any test failed.
+# closing "N passed, N failed" line. Exits non-zero if any test failed. A test
+# gets PER_TEST_TIMEOUT seconds, or what a "# timeout: SECONDS" line in it says.
 set -u
 cd "$(dirname "$0")" || exit 1
 here=$(pwd)
@@ -36,14 +37,16 @@ for t in $tests; do
 		failed=$((failed + 1))
 		continue
 	fi
-	timeout -k 10 "$PER_TEST_TIMEOUT" sh "$here/$t.sh" >"$log" 2>&1
+	limit=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$here/$t.sh" | head -1)
+	limit=${limit:-$PER_TEST_TIMEOUT}
+	timeout -k 10 "$limit" sh "$here/$t.sh" >"$log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
 	if [ "$rc" -eq 0 ]; then
 		echo "PASS $name (${secs} s)"
 		passed=$((passed + 1))
 	else
-		[ "$rc" -eq 124 ] && echo "(timed out after $PER_TEST_TIMEOUT s)" >>"$log"
+		[ "$rc" -eq 124 ] && echo "(timed out after $limit s)" >>"$log"
 		echo "FAIL $name (${secs} s, exit $rc); its output:"
 		sed 's/^/    /' "$log"
 		failed=$((failed + 1))

@@ -4,7 +4,12 @@
 
 tess up >/dev/null || fail "tess up"
 [ "$(pgrep -f "qemu-system-x86_64.*$STATE/" | wc -l)" -eq 3 ] || fail "expected 3 QEMU processes"
+# The pool window p1 and m1 share (docs/pool.md): named on both command lines.
+pools=$(pgrep -af "qemu-system-x86_64.*$STATE/" | grep -o 'mem-path=[^,]*' | sort -u | sed 's/^mem-path=//')
+[ "$(printf '%s\n' "$pools" | grep -c .)" -eq 1 ] && [ -f "$pools" ] || fail "expected one pool window file, got '$pools'"
+ok "one pool window: $pools"
 tess down || fail "tess down"
+[ ! -e "$pools" ] || fail "pool window $pools left after tess down"
 left=$(pgrep -af "$STATE" | grep -E 'qemu-system-x86_64|gmmd|tess-hub')
 [ -z "$left" ] || fail "processes left after tess down: $left"
 ok "no qemu, gmmd or tess-hub process mentions $STATE"

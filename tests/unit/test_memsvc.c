@@ -26,7 +26,7 @@
 static long frames_out;
 static long frames_fail_after = -1;     /* allocations left before failing; -1 = never */
 
-static void *t_alloc(void *arg)
+static void *t_alloc(void *arg, uint16_t owner_node)
 {
 	void *p;
 
@@ -41,29 +41,64 @@ static void *t_alloc(void *arg)
 	return p;
 }
 
-static void t_free(void *arg, void *page)
+static void t_free(void *arg, uint16_t owner_node, void *page)
 {
 	assert_non_null(page);
 	frames_out--;
 	free(page);
 }
 
+/* What a shared pool would publish: every stored page exactly once, under its key. */
+#define MAX_PUBLISHED 8192
+static struct published { uint64_t as_id, vpn; void *page; } published[MAX_PUBLISHED];
+static unsigned npublished;
+
+static int published_at(uint64_t as_id, uint64_t vpn)
+{
+	for (unsigned i = 0; i < npublished; i++)
+		if (published[i].as_id == as_id && published[i].vpn == vpn)
+			return (int)i;
+	return -1;
+}
+
+static void t_placed(void *arg, uint16_t owner_node, uint64_t as_id, uint64_t vpn, void *page)
+{
+	assert_int_equal(published_at(as_id, vpn), -1);     /* never published twice */
+	assert_non_null(page);
+	assert_true(npublished < MAX_PUBLISHED);
+	published[npublished++] = (struct published){ as_id, vpn, page };
+}
+
+static void t_gone(void *arg, uint16_t owner_node, uint64_t as_id, uint64_t vpn)
+{
+	int i = published_at(as_id, vpn);
+
+	assert_true(i >= 0);                               /* only what was published goes */
+	published[i] = published[--npublished];
+}
+
 static struct memsvc svc;
 
 static void svc_up(uint64_t capacity)
 {
-	struct memsvc_config c = { .capacity_pages = capacity, .frames = { t_alloc, t_free, NULL } };
+	struct memsvc_config c = {
+		.capacity_pages = capacity,
+		.frames = { .alloc = t_alloc, .free = t_free, .placed = t_placed, .gone = t_gone },
+	};
 
 	frames_out = 0;
 	frames_fail_after = -1;
+	npublished = 0;
 	memsvc_init(&svc, &c);
 }
 
 static void svc_down(void)
 {
 	assert_int_equal(svc.st.pages, frames_out);
+	assert_int_equal(npublished, svc.st.pages);
 	memsvc_destroy(&svc);
 	assert_int_equal(frames_out, 0);
+	assert_int_equal(npublished, 0);
 }
 
 /* ---- callers ---------------------------------------------------------------------------- */
@@ -326,6 +361,8 @@ static void test_sizes_checked(void **state)
 	assert_int_equal(call(&owner, FAB_OP_MEM_WRITEBACK, buf, sizeof(struct mem_page_req) + PG - 1), -EINVAL);
 	assert_int_equal(call(&owner, FAB_OP_MEM_MMAP, buf, sizeof(struct mem_map_req) + 1), -EINVAL);
 	assert_int_equal(call(&owner, FAB_OP_MEM_INFO, buf, 1), -EINVAL);
+	assert_int_equal(call(&owner, FAB_OP_MEM_POOL_SYNC, buf, 1), -EINVAL);
+	assert_int_equal(call(&owner, FAB_OP_MEM_POOL_SYNC, NULL, 0), 0);
 	assert_int_equal(call(&owner, FAB_OP_PING, buf, 1), -EOPNOTSUPP);
 	assert_int_equal(writeback(&owner, 1, 0x400800, 1), -EINVAL);
 	assert_int_equal(svc.st.pages, 0);
@@ -488,6 +525,42 @@ static void test_fork(void **state)
 	assert_int_equal(svc.st.pages, 8);
 	assert_int_equal(svc.st.spaces, 3);
 	assert_int_equal(frames_out, 8);
+	svc_down();
+}
+
+/* A page the owner put in a shared pool itself: checked like a writeback, then stored and published. */
+static void test_adopt(void **state)
+{
+	uint8_t *page;
+	int f;
+
+	svc_up(64);
+	assert_int_equal(as_create(&owner, 1, 0), 0);
+	assert_int_equal(as_create(&other, 2, 0), 0);
+	assert_int_equal(do_mmap(&owner, 1, 0x400000, 2 * PG, RW, MEM_MAP_PRIVATE | MEM_MAP_FIXED), 0x400000);
+	page = t_alloc(NULL, owner.node);
+	memset(page, 0x3c, PG);
+	/* Not the owner's space, no such space, not mapped: refused, the page stays the caller's. */
+	assert_int_equal(memsvc_adopt(&svc, other.node, 1, 0x400, page), -EACCES);
+	assert_int_equal(memsvc_adopt(&svc, owner.node, 2, 0x400, page), -EACCES);
+	assert_int_equal(memsvc_adopt(&svc, owner.node, 99, 0x400, page), -ENOENT);
+	assert_int_equal(memsvc_adopt(&svc, owner.node, 1, 0x500, page), -EFAULT);
+	assert_int_equal(svc.st.pages, 0);
+	assert_int_equal(memsvc_adopt(&svc, owner.node, 1, 0x400, page), 0);
+	assert_int_equal(svc.st.pages, 1);
+	assert_int_equal(published_at(1, 0x400) >= 0, 1);
+	assert_int_equal(fill_of(&owner, 1, 0x400000), 0x3c);
+	/* A second adoption of the page replaces (and frees) the first. */
+	page = t_alloc(NULL, owner.node);
+	memset(page, 0x4d, PG);
+	assert_int_equal(memsvc_adopt(&svc, owner.node, 1, 0x400, page), 0);
+	assert_int_equal(svc.st.pages, 1);
+	assert_int_equal(frames_out, 1);
+	assert_int_equal(fill_of(&owner, 1, 0x400000), 0x4d);
+	/* Unmapping withdraws it. */
+	assert_int_equal(map_op(&owner, FAB_OP_MEM_MUNMAP, 1, 0x400000, 2 * PG, 0), 0);
+	assert_int_equal(published_at(1, 0x400), -1);
+	assert_int_equal(fetch(&owner, 1, 0x400000, MEM_ACCESS_READ, &f), -EFAULT);
 	svc_down();
 }
 
@@ -709,6 +782,8 @@ static void test_random_requests(void **state)
 
 		if (op == FAB_OP_MEM_AS_DESTROY && rnd() % 20)
 			op = FAB_OP_MEM_WRITEBACK;      /* keep spaces alive long enough to fill */
+		if (op == FAB_OP_MEM_POOL_SYNC && rnd() % 4)
+			op = FAB_OP_MEM_FETCH;          /* a no-op here (test_sizes_checked has it) */
 
 		for (unsigned j = 0; j < 64; j++)
 			buf[j] = (uint8_t)rnd();
@@ -833,6 +908,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_and_piggyback),
 		cmocka_unit_test(test_retried_writeback_not_stored_twice),
 		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_adopt),
 		cmocka_unit_test(test_unmapping_frees_pages),
 		cmocka_unit_test(test_reply_cache),
 		cmocka_unit_test(test_capacity),

@@ -63,6 +63,7 @@ static const struct op_sizes sizes[] = {
 	{ FAB_OP_MEM_FETCH, -1, -1 },
 	{ FAB_OP_MEM_WRITEBACK, -1, -1 },
 	{ FAB_OP_MEM_INFO, 0, sizeof(struct mem_info_reply) },
+	{ FAB_OP_MEM_POOL_SYNC, 0, 0 },
 	{ FAB_OP_VN_START, -1, -1 },
 	{ FAB_OP_VN_STDIN, -1, -1 },
 	{ FAB_OP_VN_OUTPUT, -1, -1 },
