@@ -212,8 +212,16 @@ int fsc_setattr(struct vnode *vn, const struct fs_setattr_req *rq)
 
 int path_resolve(struct process *p, int dirfd, const char *path, char *out, size_t outlen)
 {
-	(void)dirfd;                      /* *at() calls with a directory fd pass its path here later */
-	return path_join(p->cwd, path, out, outlen);
+	const struct file *d;
+
+	if (dirfd == AT_FDCWD || path[0] == '/')
+		return path_join(p->cwd, path, out, outlen);
+	d = fd_get(p, dirfd);
+	if (!d)
+		return -EBADF;
+	if ((d->mode & S_IFMT) != S_IFDIR || !d->path)
+		return -ENOTDIR;
+	return path_join(d->path, path, out, outlen);
 }
 
 int path_join(const char *base, const char *path, char *out, size_t outlen)

@@ -22,6 +22,9 @@
 #define NSIG           65
 #define NOSYS_SLOTS    512
 #define CWD_MAX        1024
+#define AT_FDCWD       (-100)
+#define S_IFMT         0170000
+#define S_IFDIR        0040000
 
 enum file_type { FILE_FS = 1, FILE_CONSOLE, FILE_PIPE_READ, FILE_PIPE_WRITE, FILE_DEV };
 
@@ -39,6 +42,7 @@ struct file {
 	int stream;                  /* FILE_CONSOLE: VN_STDIN/OUT/ERR */
 	uint32_t rdev;               /* FILE_DEV: DEV_NULL or DEV_ZERO (syscall.c) */
 	struct pipe *pipe;
+	char *path;                  /* FILE_FS directories: the absolute path opened, for *at() */
 };
 
 struct k_sigaction {
@@ -177,6 +181,11 @@ int fsc_statfs(struct vnode *vn, struct fs_statfs_reply *out);
 int fsc_setattr(struct vnode *vn, const struct fs_setattr_req *rq);
 
 /* Resolve path against p's cwd (or dirfd's path) into an absolute, normalised path. */
+/*
+ * The absolute, normalised form of path: relative to the cwd, or with
+ * dirfd != AT_FDCWD to that directory (-EBADF if dirfd is not open,
+ * -ENOTDIR if it is not a directory).
+ */
 int path_resolve(struct process *p, int dirfd, const char *path, char *out, size_t outlen);
 /* The same against the directory base (absolute). */
 int path_join(const char *base, const char *path, char *out, size_t outlen);

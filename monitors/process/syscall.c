@@ -29,12 +29,9 @@
 #define O_DIRECTORY 0200000
 #define O_NOFOLLOW  0400000
 #define O_CLOEXEC   02000000
-#define AT_FDCWD    (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_REMOVEDIR 0x200
 #define AT_EMPTY_PATH 0x1000
-#define S_IFMT  0170000
-#define S_IFDIR 0040000
 #define S_IFREG 0100000
 #define S_IFCHR 0020000
 #define S_IFIFO 0010000
@@ -63,6 +60,7 @@ void file_put(struct file *fl)
 	if (fl && --fl->refs == 0) {
 		if (fl->pipe)
 			pipe_release(fl);
+		free(fl->path);
 		free(fl);
 	}
 }
@@ -176,18 +174,8 @@ static long user_path(struct process *p, int dirfd, uint64_t upath, char *out, s
 	if (!tmp)
 		return -ENOMEM;
 	n = strncpy_from_user(p, tmp, upath, FS_PATH_MAX);
-	if (n >= 0) {
-		if (dirfd != AT_FDCWD && tmp[0] != '/' && dirfd >= 0) {
-			/* Relative to a directory fd: only the cwd case is common; others use its path later. */
-			struct file *d = fd_get(p, dirfd);
-
-			if (!d) {
-				free(tmp);
-				return -EBADF;
-			}
-		}
+	if (n >= 0)
 		n = path_resolve(p, dirfd, tmp, out, outlen);
-	}
 	free(tmp);
 	return n;
 }
@@ -546,16 +534,27 @@ static long do_openat(struct process *p, int dirfd, uint64_t upath, uint32_t fla
 	if (rc == 0)
 		rc = fsc_open(p->vn, path, flags & (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_DIRECTORY | O_NOFOLLOW),
 			      mode & ~p->umask & 07777, &a);
-	free(path);
-	if (rc)
+	if (rc) {
+		free(path);
 		return rc;
+	}
 	fl = file_new(FILE_FS);
-	if (!fl)
+	if (!fl) {
+		free(path);
 		return -ENOMEM;
+	}
 	fl->flags = flags;
 	fl->h.ino = a.ino;
 	fl->h.gen = a.gen;
 	fl->mode = a.mode;
+	/* A directory remembers where it is, for the *at() calls relative to it. */
+	if ((a.mode & S_IFMT) == S_IFDIR && (fl->path = malloc(strlen(path) + 1)) != NULL)
+		memcpy(fl->path, path, strlen(path) + 1);
+	free(path);
+	if ((a.mode & S_IFMT) == S_IFDIR && !fl->path) {
+		file_put(fl);
+		return -ENOMEM;
+	}
 install:
 	rc = fd_alloc(p, fl, 0, !!(flags & O_CLOEXEC));
 	if (rc < 0)
@@ -899,6 +898,20 @@ static long sys_chdir(struct process *p, struct trap_frame *f)
 	}
 	free(path);
 	return rc;
+}
+
+static long sys_fchdir(struct process *p, struct trap_frame *f)
+{
+	const struct file *d = fd_get(p, (int)f->rdi);
+
+	if (!d)
+		return -EBADF;
+	if ((d->mode & S_IFMT) != S_IFDIR || !d->path)
+		return -ENOTDIR;
+	if (strlen(d->path) >= sizeof(p->cwd))
+		return -ENAMETOOLONG;
+	strlcpy(p->cwd, d->path, sizeof(p->cwd));
+	return 0;
 }
 
 static long sys_truncate_fd(struct process *p, struct trap_frame *f)
@@ -1763,7 +1776,7 @@ static sys_fn table[NOSYS_SLOTS] = {
 	[24] = sys_sched_yield, [25] = sys_mremap, [28] = sys_madvise, [32] = sys_dup, [33] = sys_dup2,
 	[35] = sys_nanosleep, [39] = sys_getpid, [40] = sys_sendfile, [60] = sys_exit, [62] = sys_kill,
 	[63] = sys_uname, [72] = sys_fcntl, [74] = sys_fsync, [75] = sys_fsync, [76] = sys_truncate,
-	[77] = sys_truncate_fd, [79] = sys_getcwd, [80] = sys_chdir, [82] = sys_rename, [83] = sys_mkdir,
+	[77] = sys_truncate_fd, [79] = sys_getcwd, [80] = sys_chdir, [81] = sys_fchdir, [82] = sys_rename, [83] = sys_mkdir,
 	[84] = sys_rmdir, [85] = sys_creat, [86] = sys_link, [87] = sys_unlink, [88] = sys_symlink,
 	[89] = sys_readlink, [90] = sys_chmod, [91] = sys_fchmod, [95] = sys_umask, [96] = sys_gettimeofday,
 	[97] = sys_getrlimit, [99] = sys_sysinfo, [102] = sys_getuid, [104] = sys_getuid, [107] = sys_getuid,
