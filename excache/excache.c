@@ -322,6 +322,25 @@ static int writeback(struct aspace *as, uint64_t vpage, const void *data)
 	return rc;
 }
 
+/*
+ * A clean line of a private file-backed region is dropped on eviction and
+ * read from the storage node again on the next miss, a round trip to another
+ * node. With a pool window the copy costs microseconds instead: keep it there
+ * (the memory node then holds the page, as it does once a private file page
+ * is written, and later changes of the file no longer show in it). Shared
+ * mappings are left alone: they must show the file as it is. Never over the
+ * fabric: that would cost what it saves.
+ */
+static void keep_file_page(struct aspace *as, uint64_t vpage, const void *data)
+{
+	struct excache_region r;
+
+	if (!as->pool || !cxl_ready(as->pool) || pageset_has(as->backed, vpage) ||
+	    as->region_of(as, vpage, &r) || r.kind != MEM_REGION_FILE || (r.map_flags & MEM_MAP_SHARED))
+		return;
+	pool_put(as, vpage, data);
+}
+
 static void record_latency(struct excache *c, uint64_t ns)
 {
 	uint64_t us = ns / 1000;
@@ -382,6 +401,8 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 		vvpage = l->vpage;
 		c->st.evictions++;
 		unmap_line(l);
+		if (!dirty)
+			keep_file_page(vas, vvpage, phys_to_virt(l->pa));
 	}
 
 	void *page = phys_to_virt(l->pa);

@@ -25,6 +25,7 @@ struct cxl_window;
 struct excache_region {
 	uint32_t prot;            /* MEM_PROT_* */
 	uint32_t kind;            /* MEM_REGION_* */
+	uint32_t map_flags;       /* MEM_MAP_SHARED or MEM_MAP_PRIVATE */
 	uint16_t file_node;
 	struct fs_handle file;
 	uint64_t file_off;        /* file offset of the page's first byte */

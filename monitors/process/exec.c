@@ -36,6 +36,7 @@ static int region_of(struct aspace *as, uint64_t va, struct excache_region *out)
 	memset(out, 0, sizeof(*out));
 	out->prot = r->prot;
 	out->kind = r->kind == VM_FILE ? MEM_REGION_FILE : MEM_REGION_ANON;
+	out->map_flags = r->flags & (MEM_MAP_SHARED | MEM_MAP_PRIVATE);
 	if (r->kind == VM_FILE) {
 		out->file_node = r->file.node;
 		out->file.ino = r->file.ino;
