@@ -436,15 +436,14 @@ int proc_exec(struct process *p, const char *path, const char *const *argv, size
 
 	/* Point of no return: replace the address space. */
 	if (p->as.root) {
-		if (p->thread)
-			p->thread->cr3 = 0;
+		sched_current()->cr3 = 0;
 		aspace_destroy(p);
 	}
 	rc = aspace_create(p);
 	if (rc)
 		goto out;
-	p->thread->cr3 = virt_to_phys(p->as.root);
-	write_cr3(p->thread->cr3);
+	sched_current()->cr3 = virt_to_phys(p->as.root);
+	write_cr3(sched_current()->cr3);
 
 	if ((rc = load_segments(p, plan, &file)))
 		goto out;
@@ -485,8 +484,8 @@ int proc_exec(struct process *p, const char *path, const char *const *argv, size
 	f->rflags = 0x202;
 	f->cs = USER_CS;
 	f->ss = USER_DS;
-	p->thread->fs_base = 0;
-	p->thread->fpu_valid = 0;
+	sched_current()->fs_base = 0;
+	sched_current()->fpu_valid = 0;
 	__asm__ volatile("fninit; pushq $0x1f80; ldmxcsr (%%rsp); addq $8, %%rsp" ::: "memory");
 	{
 		const char *b = strrchr_slash(path);

@@ -1,7 +1,8 @@
 /*
  * fork.c - process creation and replacement: fork/vfork/clone (a new
  * address space copied by the memory node after the parent's dirty lines are
- * written back), execve, and wait4 with zombies reaped by their parent.
+ * written back; clone with CLONE_THREAD makes a thread, thread.c), execve,
+ * and wait4 with zombies reaped by their parent.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,46 +26,29 @@
 #define MAX_EXEC_STRINGS     1024
 #define EXEC_STRINGS_BYTES   (256u * 1024u)
 
-struct child_start {
-	struct process *p;
-	struct trap_frame frame;
-	uint64_t set_tid;            /* CLONE_CHILD_SETTID address, or 0 */
-};
-
-static void child_entry(void *arg)
-{
-	struct child_start *cs = arg;
-	struct process *p = cs->p;
-	struct trap_frame *f = (struct trap_frame *)((sched_current()->stack_top - sizeof(*f)) & ~15ull);
-	int32_t tid = p->pid;
-
-	pr_debug("vnode %u: pid %d starts at %lx", p->vn->id, p->pid, cs->frame.rip);
-	*f = cs->frame;
-	if (cs->set_tid)
-		copy_to_user(p, cs->set_tid, &tid, sizeof(tid));
-	free(cs);
-	proc_start_user(p, f);
-}
-
 static long do_fork(struct process *p, struct trap_frame *f, uint64_t flags, uint64_t newsp,
 		    uint64_t ptid, uint64_t ctid, uint64_t tls)
 {
 	struct vnode *vn = p->vn;
 	struct process *c;
-	struct child_start *cs;
+	struct task *ct;
+	struct trap_frame frame;
 	struct mem_fork_req rq;
 	uint32_t rlen;
 	int rc;
 
-	if (flags & (CLONE_VM | CLONE_THREAD))
-		return -ENOSYS;                  /* threads: not yet */
+	if (flags & CLONE_THREAD)
+		return thread_clone(p, f, flags, newsp, ptid, ctid, tls);
+	/* CLONE_VM without a thread: only vfork's use (posix_spawn), which a copy serves. */
+	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
+		return -ENOSYS;
 	c = proc_alloc(vn, p);
 	if (!c)
 		return -EAGAIN;                  /* the per-vNode process limit (fork bombs stop here) */
-	cs = calloc(1, sizeof(*cs));
-	if (!cs) {
+	ct = task_new(c);
+	if (!ct) {
 		proc_free(c);
-		return -ENOMEM;
+		return -EAGAIN;                  /* ... and the task limit */
 	}
 	/* The memory node copies what it holds: give it the parent's dirty lines first. */
 	rc = excache_writeback_all(&p->as);
@@ -96,31 +80,26 @@ static long do_fork(struct process *p, struct trap_frame *f, uint64_t flags, uin
 		}
 	}
 	memcpy(c->act, p->act, sizeof(c->act));
-	c->sig_blocked = p->sig_blocked;
+	ct->sig_blocked = task_current()->sig_blocked;
 	c->umask = p->umask;
 	strlcpy(c->comm, p->comm, sizeof(c->comm));
 	strlcpy(c->exe, p->exe, sizeof(c->exe));
 	if (flags & CLONE_CHILD_CLEARTID)
-		c->clear_child_tid = ctid;
+		ct->clear_child_tid = ctid;
 
-	cs->p = c;
-	cs->frame = *f;
-	cs->frame.rax = 0;
+	frame = *f;
+	frame.rax = 0;
 	if (newsp)
-		cs->frame.rsp = newsp;
-	cs->set_tid = (flags & CLONE_CHILD_SETTID) ? ctid : 0;
-	c->thread = thread_create("proc", child_entry, cs);
-	if (!c->thread) {
+		frame.rsp = newsp;
+	rc = task_start(ct, &frame, (flags & CLONE_CHILD_SETTID) ? ctid : 0);
+	if (rc) {
 		fd_close_all(c);
 		vm_space_destroy(&c->vm);
 		aspace_release(&c->as);
 		goto fail_remote;
 	}
-	c->thread->proc = c;
-	c->thread->cr3 = virt_to_phys(c->as.root);
-	c->thread->fs_base = (flags & CLONE_SETTLS) ? tls : sched_current()->fs_base;
-	__asm__ volatile("fxsave64 (%0)" :: "r"(c->thread->fpu) : "memory");
-	c->thread->fpu_valid = 1;
+	if (flags & CLONE_SETTLS)
+		ct->thread->fs_base = tls;
 	if (flags & CLONE_PARENT_SETTID) {
 		int32_t tid = c->pid;
 
@@ -136,7 +115,6 @@ fail_remote:
 		fabric_call(vn->mnode, FAB_OP_MEM_AS_DESTROY, &d, sizeof(d), NULL, 0, &rlen, 0, 0);
 	}
 fail:
-	free(cs);
 	proc_free(c);
 	return rc;
 }
@@ -218,6 +196,10 @@ static long sys_execve(struct process *p, struct trap_frame *f)
 		argc = 1;
 	}
 	rc = exec_check(p->vn, p->cwd, path, reason, sizeof(reason));
+	if (rc)
+		goto out;
+	/* Like Linux's de_thread: the program is good, the other threads go first. */
+	rc = task_exec_alone(p);
 	if (rc)
 		goto out;
 	rc = proc_exec(p, path, (const char *const *)argv, argc, (const char *const *)envp, envc, f, reason,

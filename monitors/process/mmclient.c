@@ -3,6 +3,9 @@
  * memory node (the authority) and, with the address it chose, into the
  * process node's mirror of the regions, which the ExCache consults on every
  * miss. Pages that leave the space are dropped from the cache.
+ *
+ * The threads of a process make their changes one at a time: the mirror
+ * must apply them in the order the memory node did.
  */
 #include <string.h>
 #include <tessera/errno.h>
@@ -13,6 +16,27 @@
 #define MM_TIMEOUT_NS 200000000ull
 #define MM_TRIES      5
 
+/* Take the process's map lock (a change is at the memory node while it is held). */
+static void map_lock(struct process *p)
+{
+	struct task *t = task_current();
+
+	while (p->mm_busy) {
+		t->mm_wait = 1;
+		sched_block(0);
+		t->mm_wait = 0;
+	}
+	p->mm_busy = 1;
+}
+
+static void map_unlock(struct process *p)
+{
+	p->mm_busy = 0;
+	for (struct task *t = p->tasks; t; t = t->next)
+		if (t->mm_wait)
+			sched_wake(t->thread);
+}
+
 static int call(struct process *p, uint16_t op, const void *req, uint32_t len, void *rep, uint32_t cap)
 {
 	uint32_t rlen = 0;
@@ -20,8 +44,8 @@ static int call(struct process *p, uint16_t op, const void *req, uint32_t len, v
 	return fabric_call(p->vn->mnode, op, req, len, rep, cap, &rlen, MM_TIMEOUT_NS, MM_TRIES);
 }
 
-int64_t mm_mmap(struct process *p, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
-		uint32_t kind, const struct vm_file *file, uint64_t off)
+static int64_t mm_mmap_locked(struct process *p, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
+			      uint32_t kind, const struct vm_file *file, uint64_t off)
 {
 	struct mem_map_req rq = {
 		.as_id = p->as.as_id, .addr = addr, .len = len, .prot = prot, .flags = flags, .kind = kind,
@@ -50,7 +74,7 @@ int64_t mm_mmap(struct process *p, uint64_t addr, uint64_t len, uint32_t prot, u
 	return got;
 }
 
-int mm_munmap(struct process *p, uint64_t addr, uint64_t len)
+static int mm_munmap_locked(struct process *p, uint64_t addr, uint64_t len)
 {
 	struct mem_map_req rq = { .as_id = p->as.as_id, .addr = addr, .len = len };
 	int rc = call(p, FAB_OP_MEM_MUNMAP, &rq, sizeof(rq), NULL, 0);
@@ -60,7 +84,7 @@ int mm_munmap(struct process *p, uint64_t addr, uint64_t len)
 	return vm_munmap(&p->vm, addr, len);
 }
 
-int mm_mprotect(struct process *p, uint64_t addr, uint64_t len, uint32_t prot)
+static int mm_mprotect_locked(struct process *p, uint64_t addr, uint64_t len, uint32_t prot)
 {
 	struct mem_map_req rq = { .as_id = p->as.as_id, .addr = addr, .len = len, .prot = prot };
 	int rc = call(p, FAB_OP_MEM_MPROTECT, &rq, sizeof(rq), NULL, 0);
@@ -73,7 +97,7 @@ int mm_mprotect(struct process *p, uint64_t addr, uint64_t len, uint32_t prot)
 	return rc ? rc : mrc;
 }
 
-uint64_t mm_brk(struct process *p, uint64_t brk, int init)
+static uint64_t mm_brk_locked(struct process *p, uint64_t brk, int init)
 {
 	struct mem_brk_req rq = { .as_id = p->as.as_id, .brk = brk, .init = (uint32_t)init };
 	struct mem_brk_reply rp = { 0 };
@@ -88,8 +112,8 @@ uint64_t mm_brk(struct process *p, uint64_t brk, int init)
 	return rp.brk;
 }
 
-int64_t mm_mremap(struct process *p, uint64_t old, uint64_t oldlen, uint64_t newlen, uint32_t flags,
-		  uint64_t newaddr)
+static int64_t mm_mremap_locked(struct process *p, uint64_t old, uint64_t oldlen, uint64_t newlen, uint32_t flags,
+				 uint64_t newaddr)
 {
 	struct mem_remap_req rq = {
 		.as_id = p->as.as_id, .old_addr = old, .old_len = oldlen, .new_len = newlen,
@@ -107,4 +131,58 @@ int64_t mm_mremap(struct process *p, uint64_t old, uint64_t oldlen, uint64_t new
 		return rc;
 	return vm_mremap(&p->vm, old, oldlen, newlen, flags | VM_MREMAP_FIXED * (rp.addr != old),
 			 rp.addr);
+}
+
+/* ---- the same, one at a time per process ------------------------------------------ */
+
+int64_t mm_mmap(struct process *p, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
+		uint32_t kind, const struct vm_file *file, uint64_t off)
+{
+	int64_t rc;
+
+	map_lock(p);
+	rc = mm_mmap_locked(p, addr, len, prot, flags, kind, file, off);
+	map_unlock(p);
+	return rc;
+}
+
+int mm_munmap(struct process *p, uint64_t addr, uint64_t len)
+{
+	int rc;
+
+	map_lock(p);
+	rc = mm_munmap_locked(p, addr, len);
+	map_unlock(p);
+	return rc;
+}
+
+int mm_mprotect(struct process *p, uint64_t addr, uint64_t len, uint32_t prot)
+{
+	int rc;
+
+	map_lock(p);
+	rc = mm_mprotect_locked(p, addr, len, prot);
+	map_unlock(p);
+	return rc;
+}
+
+uint64_t mm_brk(struct process *p, uint64_t brk, int init)
+{
+	uint64_t rc;
+
+	map_lock(p);
+	rc = mm_brk_locked(p, brk, init);
+	map_unlock(p);
+	return rc;
+}
+
+int64_t mm_mremap(struct process *p, uint64_t old, uint64_t oldlen, uint64_t newlen, uint32_t flags,
+		  uint64_t newaddr)
+{
+	int64_t rc;
+
+	map_lock(p);
+	rc = mm_mremap_locked(p, old, oldlen, newlen, flags, newaddr);
+	map_unlock(p);
+	return rc;
 }

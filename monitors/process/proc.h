@@ -2,10 +2,12 @@
  * proc.h - vNodes and processes on a process node.
  *
  * A vNode is one `tess run`: its processes, its ExCache, its console and
- * the memory and storage nodes that serve it. Each process has a kernel
- * thread, an address space (ExCache view + region mirror of the memory
- * node's authoritative copy) and a file-descriptor table; file operations
- * are RPCs to the vNode's storage node.
+ * the memory and storage nodes that serve it. A process (a Linux thread
+ * group) has an address space (ExCache view + region mirror of the memory
+ * node's authoritative copy), a file-descriptor table and signal handlers,
+ * shared by its tasks (threads); each task has a kernel thread (registers,
+ * FS base, FPU state), a tid and a signal mask. File operations are RPCs to
+ * the vNode's storage node.
  */
 #ifndef MONITORS_PROCESS_PROC_H
 #define MONITORS_PROCESS_PROC_H
@@ -18,7 +20,8 @@
 #include <excache/excache.h>
 
 #define MAX_FD         64
-#define MAX_PROCS      64        /* per vNode: the fork-bomb limit (EAGAIN beyond) */
+#define MAX_PROCS      64        /* per vNode: processes (zombies too), and tasks: fork and
+				   clone return EAGAIN beyond either (fork bombs stop here) */
 #define NSIG           65
 #define NOSYS_SLOTS    512
 #define CWD_MAX        1024
@@ -53,17 +56,39 @@ struct k_sigaction {
 };
 
 struct vnode;
+struct process;
+
+/* One thread of a process. */
+struct task {
+	int tid;                     /* the first task's is the process's pid */
+	struct process *proc;
+	struct thread *thread;       /* runs it: kernel stack, user registers, FS base, FPU */
+	struct task *next;           /* the process's tasks */
+	int killed;                  /* leave at the next chance (exit_group, fatal signal, execve) */
+	int mm_wait;                 /* waiting for the process's map lock (mmclient.c) */
+	struct trap_frame *uframe;   /* user registers while in a syscall or fault */
+	uint64_t sig_pending;        /* sent to this task (tgkill, tkill) */
+	uint64_t sig_blocked;
+	uint64_t saved_mask;         /* rt_sigsuspend/ppoll: the mask to restore ... */
+	int restore_mask;            /* ... when the call returns, or in the handler's frame */
+	uint64_t clear_child_tid;    /* CLONE_CHILD_CLEARTID, set_tid_address: 0 and a futex wake at exit */
+	uint64_t robust_list;        /* set_robust_list: recorded only */
+};
 
 struct process {
-	int pid, ppid;
+	int pid, ppid;               /* pid: the thread group id */
 	struct vnode *vn;
 	struct process *parent;
 	struct aspace as;
 	struct vm_space vm;          /* mirror of the memory node's regions */
-	struct thread *thread;
+	struct task *tasks;          /* its threads; empty once it is a zombie */
+	int ntasks;
+	int exiting;                 /* exit_group or a fatal signal: its tasks are leaving ... */
+	int exit_status;             /* ... and this will be its wait status */
+	struct thread *exec_waiter;  /* an execve waiting for the other tasks to leave */
+	int mm_busy;                 /* a map change is at the memory node (mmclient.c) */
 	int zombie;
 	int wait_status;
-	int killed;                  /* fatal signal pending: exit at the next chance */
 	struct file *fd[MAX_FD];
 	uint8_t cloexec[MAX_FD];
 	char cwd[CWD_MAX];
@@ -71,12 +96,9 @@ struct process {
 	char exe[FS_PATH_MAX];        /* the file its image came from: /proc/self/exe */
 	uint64_t clear_child_tid;
 	struct k_sigaction act[NSIG];
-	uint64_t sig_pending, sig_blocked;
-	uint64_t saved_mask;         /* rt_sigsuspend/ppoll: the mask to restore ... */
-	int restore_mask;            /* ... when the call returns, or in the handler's frame */
+	uint64_t sig_pending;        /* sent to the process: any task that does not block it takes it */
 	uint32_t umask;
 	struct thread *waiting;      /* a thread in wait4 for our children */
-	struct trap_frame *uframe;   /* user registers while in a syscall or fault */
 	uint64_t start_ns;
 };
 
@@ -88,6 +110,7 @@ struct vnode {
 	struct process *procs[MAX_PROCS];
 	struct process *init;
 	int nprocs;
+	int ntasks;                  /* of all its processes, against MAX_PROCS too */
 	uint64_t out_seq[3];
 	/* stdin from tess run */
 	uint8_t *in_buf;
@@ -109,6 +132,34 @@ void vnode_process_exited(struct process *p);
 struct process *proc_alloc(struct vnode *vn, struct process *parent);
 void proc_free(struct process *p);
 struct process *proc_current(void);
+struct task *task_current(void);
+int pid_alloc(void);
+
+/* thread.c: tasks. A new task of p (its first, or a thread); NULL at the vNode's limit. */
+struct task *task_new(struct process *p);
+/* Unlink t from its process and free it (not its kernel thread). */
+void task_free(struct task *t);
+/* Run t on a new kernel thread that enters user mode with registers f. */
+int task_start(struct task *t, const struct trap_frame *f, uint64_t set_tid);
+/* clone(CLONE_THREAD ...): a new task of p. */
+long thread_clone(struct process *p, struct trap_frame *f, uint64_t flags, uint64_t newsp, uint64_t ptid,
+		  uint64_t ctid, uint64_t tls);
+/* The current task leaves alone (exit(2)); the process ends with its last task. */
+void task_exit(struct process *p, int wait_status) __attribute__((noreturn));
+/*
+ * proc_exit's first step: tell the other tasks to leave and, unless this is
+ * the last task, leave; in the last one, return the process's wait status.
+ */
+int task_leave_group(struct process *p, int wait_status);
+/* execve: make the other tasks leave and wait for them; -EINTR if this task must leave. */
+int task_exec_alone(struct process *p);
+/* Wake the tasks of p that may take signal sig (all for SIGKILL). */
+void task_wake_for_signal(struct process *p, int sig);
+void thread_init(void);
+
+/* futex.c */
+long futex_wake(struct process *p, uint64_t uaddr, int n, uint32_t bitset);
+void futex_init(void);
 
 /*
  * exec.c: replace p's image with the program at path (relative to p's cwd),
@@ -133,10 +184,15 @@ void uaccess_init(void);
 /* syscall.c */
 /* fds 0, 1, 2: the vNode's console, relayed to `tess run`. */
 int proc_setup_console(struct process *p);
-void proc_start_user(struct process *p, struct trap_frame *f) __attribute__((noreturn));
+void proc_start_user(struct task *t, struct trap_frame *f) __attribute__((noreturn));
+/* End the whole process (exit_group, a fatal signal): all its tasks leave. */
 void proc_exit(struct process *p, int wait_status) __attribute__((noreturn));
-void proc_deliver_signals(struct process *p, struct trap_frame *f);
+void proc_deliver_signals(struct task *t, struct trap_frame *f);
+/* A signal to the process (kill); task_kill: to one of its tasks (tgkill). */
 int proc_kill(struct process *p, int sig);
+int task_kill(struct task *t, int sig);
+/* The clock of clock_gettime(clock): seconds and nanoseconds. */
+void clock_now(int clock, int64_t ts[2]);
 
 /* syscall.c: file descriptors and registration of calls defined elsewhere. */
 typedef long (*sys_fn)(struct process *p, struct trap_frame *f);
@@ -146,6 +202,7 @@ void file_put(struct file *fl);
 int fd_alloc(struct process *p, struct file *fl, int from, int cloexec);
 struct file *fd_get(struct process *p, long fd);
 void fd_close_all(struct process *p);
+/* The current task of p has a signal to take, or must leave: a blocking call returns -EINTR. */
 int pending_interrupt(struct process *p);
 
 /* pipe.c */
@@ -157,7 +214,7 @@ short pipe_poll(struct file *fl);
 void pipe_init(void);
 
 /* signal.c: push a handler frame for sig; 0, or -EFAULT if the stack is unusable. */
-int signal_frame(struct process *p, struct trap_frame *f, int sig);
+int signal_frame(struct task *t, struct trap_frame *f, int sig);
 void signal_init(void);
 
 /* fork.c: fork/vfork/clone, execve, wait4. */

@@ -40,14 +40,15 @@ struct rt_sigframe {
 _Static_assert(sizeof(struct sigcontext) == 256, "sigcontext layout");
 _Static_assert(sizeof(struct rt_sigframe) == 440, "rt_sigframe layout");
 
-int signal_frame(struct process *p, struct trap_frame *f, int sig)
+int signal_frame(struct task *t, struct trap_frame *f, int sig)
 {
+	struct process *p = t->proc;
 	struct k_sigaction *ka = &p->act[sig];
 	struct rt_sigframe fr;
 	uint8_t fpu[512] __attribute__((aligned(16)));
 	uint64_t sp = f->rsp - 128, fp_addr, frame;
 	/* In rt_sigsuspend or ppoll the handler's frame restores the mask from before the call. */
-	uint64_t old_mask = p->restore_mask ? p->saved_mask : p->sig_blocked;
+	uint64_t old_mask = t->restore_mask ? t->saved_mask : t->sig_blocked;
 
 	if (!(ka->flags & SA_RESTORER))
 		return -EFAULT;                      /* x86-64 libcs always pass a restorer */
@@ -74,10 +75,10 @@ int signal_frame(struct process *p, struct trap_frame *f, int sig)
 
 	if (copy_to_user(p, fp_addr, fpu, sizeof(fpu)) || copy_to_user(p, frame, &fr, sizeof(fr)))
 		return -EFAULT;
-	p->restore_mask = 0;
+	t->restore_mask = 0;
 	if (!(ka->flags & SA_NODEFER))
-		p->sig_blocked |= 1ull << (sig - 1);
-	p->sig_blocked |= ka->mask;
+		t->sig_blocked |= 1ull << (sig - 1);
+	t->sig_blocked |= ka->mask;
 	if (ka->flags & SA_RESETHAND)
 		ka->handler = 0;
 	f->rip = ka->handler;
@@ -109,7 +110,7 @@ static long sys_rt_sigreturn(struct process *p, struct trap_frame *f)
 	f->ss = USER_DS;
 	if (f->rip >= USER_TOP || f->rsp >= USER_TOP)
 		proc_exit(p, 11);
-	p->sig_blocked = fr.uc.sigmask & ~((1ull << 8) | (1ull << 18));
+	task_current()->sig_blocked = fr.uc.sigmask & ~((1ull << 8) | (1ull << 18));
 	if (fr.uc.mc.fpstate && copy_from_user(p, fpu, fr.uc.mc.fpstate, sizeof(fpu)) == 0) {
 		*(uint32_t *)(fpu + 24) &= 0xffbf;      /* MXCSR: reserved bits would #GP the kernel */
 		*(uint32_t *)(fpu + 28) = 0xffff;       /* MXCSR_MASK is ignored by fxrstor, keep it sane */

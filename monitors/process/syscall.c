@@ -250,7 +250,7 @@ static long vn_console_read_(struct process *p, uint64_t buf, size_t count)
 	while (vn->in_len == 0 && !vn->in_eof) {
 		if (pending_interrupt(p))
 			return -EINTR;
-		vn->in_waiter = p->thread;
+		vn->in_waiter = sched_current();
 		sched_block(0);
 		vn->in_waiter = NULL;
 	}
@@ -1245,13 +1245,6 @@ static long sys_getgroups(struct process *p, struct trap_frame *f)
 static long sys_getpgrp(struct process *p, struct trap_frame *f) { return p->vn->init ? p->vn->init->pid : p->pid; }
 static long sys_setpgid(struct process *p, struct trap_frame *f) { return 0; }
 static long sys_setsid(struct process *p, struct trap_frame *f) { return p->pid; }
-static long sys_set_robust_list(struct process *p, struct trap_frame *f) { return 0; }
-
-static long sys_set_tid_address(struct process *p, struct trap_frame *f)
-{
-	p->clear_child_tid = f->rdi;
-	return p->pid;
-}
 
 static long sys_arch_prctl(struct process *p, struct trap_frame *f)
 {
@@ -1259,11 +1252,11 @@ static long sys_arch_prctl(struct process *p, struct trap_frame *f)
 	case 0x1002:            /* ARCH_SET_FS */
 		if (f->rsi >= USER_TOP)
 			return -EPERM;
-		p->thread->fs_base = f->rsi;
+		sched_current()->fs_base = f->rsi;
 		wrmsr(0xC0000100, f->rsi);
 		return 0;
 	case 0x1003:            /* ARCH_GET_FS */
-		return copy_to_user(p, f->rsi, &p->thread->fs_base, 8);
+		return copy_to_user(p, f->rsi, &sched_current()->fs_base, 8);
 	default:
 		return -EINVAL;
 	}
@@ -1281,7 +1274,7 @@ static long sys_uname(struct process *p, struct trap_frame *f)
 	return copy_to_user(p, f->rdi, u, sizeof(u));
 }
 
-static void now_ts(int clock, int64_t ts[2])
+void clock_now(int clock, int64_t ts[2])
 {
 	uint64_t ns = ktime_ns();
 
@@ -1302,7 +1295,7 @@ static long sys_clock_gettime(struct process *p, struct trap_frame *f)
 
 	if (f->rdi > 11)
 		return -EINVAL;
-	now_ts((int)f->rdi, ts);
+	clock_now((int)f->rdi, ts);
 	return copy_to_user(p, f->rsi, ts, sizeof(ts));
 }
 
@@ -1317,7 +1310,7 @@ static long sys_gettimeofday(struct process *p, struct trap_frame *f)
 {
 	int64_t ts[2];
 
-	now_ts(0, ts);
+	clock_now(0, ts);
 	ts[1] /= 1000;
 	if (f->rdi && copy_to_user(p, f->rdi, ts, sizeof(ts)))
 		return -EFAULT;
@@ -1367,7 +1360,7 @@ static long sys_clock_nanosleep(struct process *p, struct trap_frame *f)
 	if (f->rsi & 1) {       /* TIMER_ABSTIME */
 		int64_t now[2];
 
-		now_ts((int)f->rdi, now);
+		clock_now((int)f->rdi, now);
 		uint64_t now_ns = (uint64_t)now[0] * 1000000000ull + (uint64_t)now[1];
 		deadline = deadline > now_ns ? ktime_ns() + (deadline - now_ns) : ktime_ns();
 	} else {
@@ -1442,20 +1435,6 @@ static long sys_sched_yield(struct process *p, struct trap_frame *f)
 	return 0;
 }
 
-static long sys_futex(struct process *p, struct trap_frame *f)
-{
-	uint32_t op = (uint32_t)f->rsi & 0x7f, val;
-
-	if (op == 0 || op == 9) {       /* FUTEX_WAIT(_BITSET): one thread per process: nobody can wake us */
-		if (copy_from_user(p, &val, f->rdi, 4))
-			return -EFAULT;
-		return val != (uint32_t)f->rdx ? -EAGAIN : -ETIMEDOUT;
-	}
-	if (op == 1 || op == 10)        /* FUTEX_WAKE(_BITSET) */
-		return 0;
-	return -ENOSYS;
-}
-
 /* ---- signals ------------------------------------------------------------------------ */
 
 static int default_ignored(int sig)
@@ -1464,25 +1443,45 @@ static int default_ignored(int sig)
 	       sig == 22;
 }
 
+/* A signal that would do nothing (ignored, or the process is gone) is not made pending. */
+static int signal_discarded(struct process *p, int sig)
+{
+	if (p->zombie)
+		return 1;
+	if (sig == SIGKILL)
+		return 0;
+	return p->act[sig].handler == 1 || (p->act[sig].handler == 0 && default_ignored(sig));
+}
+
 int proc_kill(struct process *p, int sig)
 {
 	if (sig <= 0 || sig >= NSIG)
 		return -EINVAL;
-	if (p->zombie)
-		return 0;
-	if (sig != SIGKILL && p->act[sig].handler == 1)      /* SIG_IGN */
-		return 0;
-	if (sig != SIGKILL && p->act[sig].handler == 0 && default_ignored(sig))
+	if (signal_discarded(p, sig))
 		return 0;
 	p->sig_pending |= 1ull << (sig - 1);
-	if (p->thread && p->thread != sched_current())
-		sched_wake(p->thread);
+	task_wake_for_signal(p, sig);
+	return 0;
+}
+
+int task_kill(struct task *t, int sig)
+{
+	if (sig <= 0 || sig >= NSIG)
+		return -EINVAL;
+	if (signal_discarded(t->proc, sig))
+		return 0;
+	t->sig_pending |= 1ull << (sig - 1);
+	if (t->thread && t->thread != sched_current())
+		sched_wake(t->thread);
 	return 0;
 }
 
 int pending_interrupt(struct process *p)
 {
-	return (p->sig_pending & ~p->sig_blocked) || (p->sig_pending & (1ull << (SIGKILL - 1)));
+	struct task *t = task_current();
+	uint64_t pending = t->sig_pending | p->sig_pending;
+
+	return t->killed || (pending & ~t->sig_blocked) || (pending & (1ull << (SIGKILL - 1)));
 }
 
 static long sys_kill(struct process *p, struct trap_frame *f)
@@ -1507,13 +1506,6 @@ static long sys_kill(struct process *p, struct trap_frame *f)
 	return found ? 0 : -ESRCH;
 }
 
-static long sys_tgkill(struct process *p, struct trap_frame *f)
-{
-	f->rdi = f->rsi;
-	f->rsi = f->rdx;
-	return sys_kill(p, f);
-}
-
 static long sys_rt_sigaction(struct process *p, struct trap_frame *f)
 {
 	int sig = (int)f->rdi;
@@ -1535,7 +1527,8 @@ static long sys_rt_sigaction(struct process *p, struct trap_frame *f)
 
 static long sys_rt_sigprocmask(struct process *p, struct trap_frame *f)
 {
-	uint64_t set, old = p->sig_blocked;
+	struct task *t = task_current();
+	uint64_t set, old = t->sig_blocked;
 
 	if (f->r10 != 8)
 		return -EINVAL;
@@ -1544,9 +1537,9 @@ static long sys_rt_sigprocmask(struct process *p, struct trap_frame *f)
 			return -EFAULT;
 		set &= ~((1ull << (SIGKILL - 1)) | (1ull << 18));
 		switch (f->rdi) {
-		case 0: p->sig_blocked |= set; break;
-		case 1: p->sig_blocked &= ~set; break;
-		case 2: p->sig_blocked = set; break;
+		case 0: t->sig_blocked |= set; break;
+		case 1: t->sig_blocked &= ~set; break;
+		case 2: t->sig_blocked = set; break;
 		default: return -EINVAL;
 		}
 	}
@@ -1559,15 +1552,16 @@ static long sys_rt_sigprocmask(struct process *p, struct trap_frame *f)
  * the call returns, or through the frame of the handler that ends it (signal.c). */
 static int swap_mask(struct process *p, uint64_t umask_ptr, uint64_t size)
 {
+	struct task *t = task_current();
 	uint64_t set;
 
 	if (size != 8)
 		return -EINVAL;
 	if (copy_from_user(p, &set, umask_ptr, 8))
 		return -EFAULT;
-	p->saved_mask = p->sig_blocked;
-	p->restore_mask = 1;
-	p->sig_blocked = set & ~((1ull << (SIGKILL - 1)) | (1ull << 18));
+	t->saved_mask = t->sig_blocked;
+	t->restore_mask = 1;
+	t->sig_blocked = set & ~((1ull << (SIGKILL - 1)) | (1ull << 18));
 	return 0;
 }
 
@@ -1703,7 +1697,10 @@ void vnode_maybe_free(struct vnode *vn);
 void proc_exit(struct process *p, int wait_status)
 {
 	struct vnode *vn = p->vn;
-	struct thread *t = p->thread;
+	struct thread *t = sched_current();
+
+	/* The other tasks leave first; the last one out goes on from here. */
+	wait_status = task_leave_group(p, wait_status);
 
 	pr_debug("vnode %u: pid %d exits with status %x", vn->id, p->pid, (unsigned)wait_status);
 	fd_close_all(p);
@@ -1728,6 +1725,7 @@ void proc_exit(struct process *p, int wait_status)
 			sched_wake(p->parent->waiting);
 	}
 	vnode_process_exited(p);
+	task_free(t->proc);
 	t->proc = NULL;
 	if (!p->parent) {
 		proc_free(p);
@@ -1736,29 +1734,33 @@ void proc_exit(struct process *p, int wait_status)
 	thread_exit();
 }
 
-static long sys_exit(struct process *p, struct trap_frame *f)
-{
-	proc_exit(p, (int)((f->rdi & 0xff) << 8));
-}
-
 /* Deliver what is pending at a return to user mode: a caught signal gets a
- * frame on the user stack (signal.c); a default-fatal one ends the process. */
-void proc_deliver_signals(struct process *p, struct trap_frame *f)
+ * frame on the user stack (signal.c); a default-fatal one ends the process,
+ * all its tasks. A task told to leave (exit_group, execve) leaves. */
+void proc_deliver_signals(struct task *t, struct trap_frame *f)
 {
-	uint64_t ready = p->sig_pending & (~p->sig_blocked | (1ull << (SIGKILL - 1)));
+	struct process *p = t->proc;
+	uint64_t ready = (t->sig_pending | p->sig_pending) & (~t->sig_blocked | (1ull << (SIGKILL - 1)));
 
+	if (t->killed)
+		task_exit(p, SIGKILL);
 	if (!ready)
 		return;
 	for (int sig = 1; sig < NSIG; sig++) {
-		if (!(ready & (1ull << (sig - 1))))
+		uint64_t bit = 1ull << (sig - 1);
+
+		if (!(ready & bit))
 			continue;
-		p->sig_pending &= ~(1ull << (sig - 1));
+		if (t->sig_pending & bit)
+			t->sig_pending &= ~bit;   /* sent to this task first, then to the process */
+		else
+			p->sig_pending &= ~bit;
 		if (sig != SIGKILL && p->act[sig].handler == 1)
 			continue;
 		if (sig != SIGKILL && p->act[sig].handler == 0 && default_ignored(sig))
 			continue;
 		if (sig != SIGKILL && p->act[sig].handler > 1) {
-			if (signal_frame(p, f, sig) == 0)
+			if (signal_frame(t, f, sig) == 0)
 				return;           /* one handler at a time; the rest stay pending */
 			proc_exit(p, SIGSEGV);    /* no room for the frame: like Linux, force SIGSEGV */
 		}
@@ -1774,7 +1776,7 @@ static sys_fn table[NOSYS_SLOTS] = {
 	[12] = sys_brk, [13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask, [16] = sys_ioctl,
 	[17] = sys_pread64, [18] = sys_pwrite64, [19] = sys_readv, [20] = sys_writev, [21] = sys_access,
 	[24] = sys_sched_yield, [25] = sys_mremap, [28] = sys_madvise, [32] = sys_dup, [33] = sys_dup2,
-	[35] = sys_nanosleep, [39] = sys_getpid, [40] = sys_sendfile, [60] = sys_exit, [62] = sys_kill,
+	[35] = sys_nanosleep, [39] = sys_getpid, [40] = sys_sendfile, [62] = sys_kill,
 	[63] = sys_uname, [72] = sys_fcntl, [74] = sys_fsync, [75] = sys_fsync, [76] = sys_truncate,
 	[77] = sys_truncate_fd, [79] = sys_getcwd, [80] = sys_chdir, [81] = sys_fchdir, [82] = sys_rename, [83] = sys_mkdir,
 	[84] = sys_rmdir, [85] = sys_creat, [86] = sys_link, [87] = sys_unlink, [88] = sys_symlink,
@@ -1782,12 +1784,12 @@ static sys_fn table[NOSYS_SLOTS] = {
 	[97] = sys_getrlimit, [99] = sys_sysinfo, [102] = sys_getuid, [104] = sys_getuid, [107] = sys_getuid,
 	[108] = sys_getuid, [109] = sys_setpgid, [110] = sys_getppid, [111] = sys_getpgrp, [112] = sys_setsid,
 	[121] = sys_getpgrp, [124] = sys_getpgrp, [137] = sys_statfs, [158] = sys_arch_prctl,
-	[160] = sys_setpgid, [186] = sys_getpid, [201] = sys_time, [202] = sys_futex,
-	[204] = sys_sched_getaffinity, [217] = sys_getdents64, [218] = sys_set_tid_address,
-	[228] = sys_clock_gettime, [229] = sys_clock_getres, [230] = sys_clock_nanosleep, [231] = sys_exit,
-	[234] = sys_tgkill, [200] = sys_tgkill, [257] = sys_openat, [258] = sys_mkdirat, [262] = sys_newfstatat,
+	[160] = sys_setpgid, [201] = sys_time,
+	[204] = sys_sched_getaffinity, [217] = sys_getdents64,
+	[228] = sys_clock_gettime, [229] = sys_clock_getres, [230] = sys_clock_nanosleep,
+	[257] = sys_openat, [258] = sys_mkdirat, [262] = sys_newfstatat,
 	[263] = sys_unlinkat, [264] = sys_renameat, [266] = sys_symlinkat, [267] = sys_readlinkat,
-	[268] = sys_fchmodat, [269] = sys_faccessat, [273] = sys_set_robust_list, [292] = sys_dup3,
+	[268] = sys_fchmodat, [269] = sys_faccessat, [292] = sys_dup3,
 	[302] = sys_prlimit64, [316] = sys_renameat, [318] = sys_getrandom, [439] = sys_faccessat,
 	[7] = sys_poll, [115] = sys_getgroups, [130] = sys_rt_sigsuspend, [271] = sys_ppoll,
 	[280] = sys_utimensat,
@@ -1804,10 +1806,11 @@ void syscall_dispatch(struct trap_frame *f);
 void syscall_dispatch(struct trap_frame *f)
 {
 	struct process *p = proc_current();
+	struct task *t = task_current();
 	uint64_t nr = f->rax;
 	long rc;
 
-	p->uframe = f;
+	t->uframe = f;
 	if (nr < NOSYS_SLOTS && table[nr]) {
 		rc = table[nr](p, f);
 	} else {
@@ -1818,12 +1821,13 @@ void syscall_dispatch(struct trap_frame *f)
 	}
 	f->rax = (uint64_t)rc;
 	if (syscall_trace)
-		pr_info("trace: pid %d: syscall %lu (%lx, %lx, %lx) = %ld", p->pid, nr, f->rdi, f->rsi, f->rdx, rc);
-	proc_deliver_signals(p, f);
-	if (p->restore_mask) {
+		pr_info("trace: pid %d tid %d: syscall %lu (%lx, %lx, %lx) = %ld", p->pid, t->tid, nr, f->rdi, f->rsi,
+			f->rdx, rc);
+	proc_deliver_signals(t, f);
+	if (t->restore_mask) {
 		/* rt_sigsuspend or ppoll ended without running a handler. */
-		p->sig_blocked = p->saved_mask;
-		p->restore_mask = 0;
+		t->sig_blocked = t->saved_mask;
+		t->restore_mask = 0;
 	}
 	if (need_resched)
 		sched_yield_to_main();
@@ -1834,12 +1838,13 @@ void syscall_dispatch(struct trap_frame *f)
 static void user_trap(struct trap_frame *f)
 {
 	struct process *p = proc_current();
+	struct task *t = task_current();
 	int sig;
 
 	if (!p) {
 		panic("user trap %lu without a process", f->vector);
 	}
-	p->uframe = f;
+	t->uframe = f;
 	if (f->vector == 14) {
 		uint64_t va = read_cr2();
 		unsigned access = (f->error & (1u << 4)) ? MEM_ACCESS_EXEC :
@@ -1850,7 +1855,7 @@ static void user_trap(struct trap_frame *f)
 		rc = user_fault(p, va, access);
 		irq_disable();
 		if (rc == 0) {
-			proc_deliver_signals(p, f);
+			proc_deliver_signals(t, f);
 			return;
 		}
 		if (rc != -EFAULT)
@@ -1875,20 +1880,20 @@ static void user_trap(struct trap_frame *f)
  * SIGKILL of a program that loops without system calls, is delivered now. */
 static void user_irq_return(struct trap_frame *f)
 {
-	struct process *p = proc_current();
+	struct task *t = task_current();
 
-	if (!p || !p->sig_pending)
+	if (!t || !(t->killed || t->sig_pending || t->proc->sig_pending))
 		return;
-	p->uframe = f;
+	t->uframe = f;
 	irq_enable();
-	proc_deliver_signals(p, f);
+	proc_deliver_signals(t, f);
 	irq_disable();
 }
 
-void proc_start_user(struct process *p, struct trap_frame *f)
+void proc_start_user(struct task *t, struct trap_frame *f)
 {
 	irq_disable();
-	p->uframe = f;
+	t->uframe = f;
 	user_return(f);
 }
 
@@ -1902,4 +1907,6 @@ void syscall_layer_init(void)
 	pipe_init();
 	signal_init();
 	fork_init();
+	thread_init();
+	futex_init();
 }

@@ -34,9 +34,22 @@ struct start_args {
 	char *strings;
 };
 
-struct process *proc_current(void)
+struct task *task_current(void)
 {
 	return sched_current()->proc;
+}
+
+struct process *proc_current(void)
+{
+	struct task *t = task_current();
+
+	return t ? t->proc : NULL;
+}
+
+/* Process and thread ids come from one counter, as on Linux. */
+int pid_alloc(void)
+{
+	return next_pid++;
 }
 
 static struct vnode *find_vnode(uint32_t id)
@@ -59,7 +72,7 @@ struct process *proc_alloc(struct vnode *vn, struct process *parent)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	p->pid = next_pid++;
+	p->pid = pid_alloc();
 	p->ppid = parent ? parent->pid : 0;
 	p->parent = parent;
 	p->vn = vn;
@@ -75,6 +88,8 @@ void proc_free(struct process *p)
 {
 	struct vnode *vn = p->vn;
 
+	while (p->tasks)
+		task_free(p->tasks);           /* a process that never ran */
 	for (int i = 0; i < MAX_PROCS; i++) {
 		if (vn->procs[i] == p) {
 			vn->procs[i] = NULL;
@@ -211,7 +226,7 @@ static void start_thread(void *arg)
 		proc_exit(p, (rc == -ENOENT ? 127 : 126) << 8);
 	}
 	free(sa);
-	proc_start_user(p, f);
+	proc_start_user(task_current(), f);
 }
 
 static int split_strings(char *s, uint32_t len, uint32_t count, char ***out, uint32_t *used)
@@ -247,6 +262,7 @@ static int on_start(const struct fabric_msg *m, void *reply, uint32_t *rlen)
 	struct start_args *sa = NULL;
 	struct vnode *vn = NULL;
 	struct process *p;
+	struct task *t;
 	uint64_t bytes;
 	uint32_t used = 0;
 	char reason[128] = "";
@@ -314,18 +330,21 @@ static int on_start(const struct fabric_msg *m, void *reply, uint32_t *rlen)
 	}
 	vn->init = p;
 	sa->p = p;
-	if (proc_setup_console(p)) {
+	t = task_new(p);
+	if (!t || proc_setup_console(p)) {
+		fd_close_all(p);
 		proc_free(p);
 		rc = -ENOMEM;
 		goto fail;
 	}
-	p->thread = thread_create("vnode-init", start_thread, sa);
-	if (!p->thread) {
+	t->thread = thread_create("vnode-init", start_thread, sa);
+	if (!t->thread) {
+		fd_close_all(p);
 		proc_free(p);
 		rc = -ENOMEM;
 		goto fail;
 	}
-	p->thread->proc = p;
+	t->thread->proc = t;
 	vnodes[slot] = vn;
 	pr_info("vnode %u: starting %s (pid %d, ExCache %lu KiB, memory node %u, storage node %u)", vn->id,
 		sa->path, p->pid, bytes >> 10, vn->mnode, vn->snode);
@@ -426,7 +445,10 @@ static int on_ps(const struct fabric_msg *m, void *reply, uint32_t *rlen)
 			e->vnode = vn->id;
 			e->pid = (uint32_t)p->pid;
 			e->ppid = (uint32_t)p->ppid;
-			e->state = p->zombie ? 'Z' : (p->thread && p->thread->state == THREAD_BLOCKED) ? 'S' : 'R';
+			e->state = p->zombie ? 'Z' : 'S';
+			for (struct task *t = p->tasks; t; t = t->next)
+				if (t->thread && t->thread->state != THREAD_BLOCKED)
+					e->state = 'R';
 			e->rss_lines = p->as.resident;
 			strlcpy(e->comm, p->comm, sizeof(e->comm));
 			e++;
