@@ -7,10 +7,11 @@
 # cxl/pool.h) and the fabric alone (tess up --pool off: a request and a
 # 4 KiB reply through the hub). Prints figures; never fails on a slow result.
 #
-#   sh tools/bench/excache.sh [WORKING_SET_MIB] [OPS]
+#   sh tools/bench/excache.sh [WORKING_SET_MIB] [OPS]     (RUNS=3: runs per size, median)
 . "$(dirname "$0")/lib.sh"
 WS=${1:-32}
 OPS=${2:-20000}
+RUNS=${RUNS:-3}
 BIN=$ROOT/build/bench/membound
 
 mkdir -p "$ROOT/build/bench"
@@ -33,9 +34,16 @@ table() {
 	hist=""
 	for pct in 100 50 25 12.5; do
 		if [ "$pct" = 100 ]; then size=$full; else size=$(awk -v w="$WS" -v p="$pct" 'BEGIN { printf "%d", w * p / 100 }'); fi
-		out=$(tess run --excache "${size}M" --stats -- /bin/membound "$WS" "$OPS" 2>&1)
-		secs=$(printf '%s\n' "$out" | sed -n 's/^membound: .* ops, \([0-9.]*\) s, checksum ok$/\1/p')
-		if [ -z "$secs" ]; then
+		# Median of RUNS runs (other work on the machine makes single runs noisy).
+		times=""
+		for r in $(seq 1 "$RUNS"); do
+			out=$(tess run --excache "${size}M" --stats -- /bin/membound "$WS" "$OPS" 2>&1)
+			t=$(printf '%s\n' "$out" | sed -n 's/^membound: .* ops, \([0-9.]*\) s, checksum ok$/\1/p')
+			[ -n "$t" ] || break
+			times="$times $t"
+		done
+		secs=$(printf '%s\n' $times | median)
+		if [ -z "$t" ]; then
 			echo "bench: run at ${size}M failed:"; printf '%s\n' "$out" | tail -5
 			continue
 		fi
