@@ -125,3 +125,11 @@ UNIT_TESTS += test_cxl_pool
 test_cxl_pool_SRCS := tests/unit/test_cxl_pool.c cxl/pool.c cxl/store.c
 test_cxl_pool_CFLAGS := $(KUNIT_CFLAGS)
 test_cxl_pool_LDLIBS := $(KUNIT_LDLIBS)
+
+# The threads workload against glibc too (gcc -static -pthread): its
+# pthread_create tries clone3 first and uses rseq and robust lists.
+all: $(BUILD)/workloads/threads-glibc
+$(BUILD)/workloads/threads-glibc: tests/workloads/threads.c
+	@mkdir -p $(@D)
+	@echo "  GLIBC $@"
+	$(Q)gcc -static -O2 -std=gnu11 -pthread -Wall -Wextra -Werror -o $@ $<

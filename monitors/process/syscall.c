@@ -1431,7 +1431,13 @@ static long sys_sched_getaffinity(struct process *p, struct trap_frame *f)
 
 static long sys_sched_yield(struct process *p, struct trap_frame *f)
 {
-	sched_yield();
+	/*
+	 * Through the main loop: sched_yield() would only pass the CPU among the
+	 * vNodes' threads and clear need_resched, so threads that spin on
+	 * sched_yield could keep the main loop (fabric, heartbeats) from ever
+	 * running. The caller goes to the back of the run queue.
+	 */
+	sched_yield_to_main();
 	return 0;
 }
 
@@ -1484,6 +1490,17 @@ int pending_interrupt(struct process *p)
 	return t->killed || (pending & ~t->sig_blocked) || (pending & (1ull << (SIGKILL - 1)));
 }
 
+/* kill(2) of a pid: the process, or the process one of whose threads has that tid (Linux too). */
+static int proc_has_id(struct process *q, long id)
+{
+	if (q->pid == id)
+		return 1;
+	for (struct task *t = q->tasks; t; t = t->next)
+		if (t->tid == id)
+			return 1;
+	return 0;
+}
+
 static long sys_kill(struct process *p, struct trap_frame *f)
 {
 	long pid = (int)f->rdi;
@@ -1497,7 +1514,7 @@ static long sys_kill(struct process *p, struct trap_frame *f)
 
 		if (!q || q->zombie)
 			continue;
-		if (pid > 0 ? q->pid == pid : (pid == 0 || pid == -1 || -pid == sys_getpgrp(p, f))) {
+		if (pid > 0 ? proc_has_id(q, pid) : (pid == 0 || pid == -1 || -pid == sys_getpgrp(p, f))) {
 			found = 1;
 			if (sig)
 				proc_kill(q, sig);

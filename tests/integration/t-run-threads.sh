@@ -1,17 +1,17 @@
-# t-run-threads: POSIX threads in a vNode (tests/workloads/threads.c, musl,
-# static): workers sharing a mutex, a condition-variable queue, a barrier and
-# atomics are joined and print a deterministic checksum (the same as on the
-# host); a thread's exit(7) ends the process with 7; a thread's NULL read kills
-# the whole process (139); pthread_kill runs a handler in the target thread,
-# then its SIGTERM ends the process (143); a thread's execve replaces the
-# whole process; main's pthread_exit leaves the last thread to end it (0);
-# threads count against the vNode's 64-task limit (EAGAIN beyond); four
-# threads write and read back 16 MiB through a 4 MiB ExCache (concurrent
-# misses of one address space).
+# t-run-threads: POSIX threads in a vNode (tests/workloads/threads.c, static,
+# musl; some modes again with glibc): workers sharing a mutex, a
+# condition-variable queue, a barrier and atomics are joined and print a
+# deterministic checksum (the same as on the host); a thread's exit(7) ends
+# the process with 7; a thread's NULL read kills the whole process (139);
+# pthread_kill runs a handler in the target thread, then its SIGTERM ends the
+# process (143); a thread's execve replaces the whole process; main's
+# pthread_exit leaves the last thread to end it (0); threads count against
+# the vNode's 64-task limit (EAGAIN beyond); four threads write and read back
+# 16 MiB through a 4 MiB ExCache (concurrent misses of one address space).
 . "$(dirname "$0")/lib.sh"
 
 THREADS=$ROOT/build/workloads/threads
-[ -x "$THREADS" ] || fail "$THREADS is missing (run make)"
+[ -x "$THREADS" ] && [ -x "$THREADS-glibc" ] || fail "$THREADS or $THREADS-glibc is missing (run make)"
 RUN_TIMEOUT=120
 run() {
 	timeout -k 5 "$RUN_TIMEOUT" "$TESS_BIN" --state "$STATE" run "$@"
@@ -58,6 +58,17 @@ expect_rc 0 run -- /tmp/threads limit
 [ "$OUT" = "threads made before pthread_create failed: 63 (Resource temporarily unavailable)" ] ||
 	fail "threads limit printed '$OUT' (stderr: $ERR)"
 ok "main + 63 threads = the vNode's 64 tasks, then EAGAIN"
+
+# glibc's pthreads (clone3 answered ENOSYS, then clone): the same answers.
+tess fs put "$THREADS-glibc" /tmp/threads-glibc >/dev/null || fail "tess fs put threads-glibc"
+host_out=$("$THREADS-glibc" sum) || fail "threads-glibc sum on the host exited $?"
+expect_rc 0 run -- /tmp/threads-glibc sum
+[ "$OUT" = "$host_out" ] || fail "threads-glibc sum printed '$OUT', wanted '$host_out' (stderr: $ERR)"
+expect_rc 143 run -- /tmp/threads-glibc kill
+[ "$OUT" = "SIGUSR1 handled in the target thread: yes" ] || fail "threads-glibc kill printed '$OUT' (stderr: $ERR)"
+expect_rc 0 run -- /tmp/threads-glibc exec
+[ "$OUT" = "exec from a thread" ] || fail "threads-glibc exec printed '$OUT' (stderr: $ERR)"
+ok "glibc static: sum as on the host, pthread_kill (143), execve from a thread"
 
 # Many misses of one address space at once: 16 MiB through a 4 MiB ExCache.
 expect_rc 0 run --excache 4M -- /tmp/threads pages
