@@ -4,10 +4,11 @@
 # deterministic checksum (the same as on the host); a thread's exit(7) ends
 # the process with 7; a thread's NULL read kills the whole process (139);
 # pthread_kill runs a handler in the target thread, then its SIGTERM ends the
-# process (143); a thread's execve replaces the whole process; main's
-# pthread_exit leaves the last thread to end it (0); threads count against
-# the vNode's 64-task limit (EAGAIN beyond); four threads write and read back
-# 16 MiB through a 4 MiB ExCache (concurrent misses of one address space).
+# process (143); a thread's execve replaces the whole process, its
+# posix_spawn makes a child; main's pthread_exit leaves the last thread to end
+# it (0); threads count against the vNode's 64-task limit (EAGAIN beyond);
+# four threads write and read back 16 MiB through a 4 MiB ExCache
+# (concurrent misses of one address space).
 . "$(dirname "$0")/lib.sh"
 
 THREADS=$ROOT/build/workloads/threads
@@ -48,6 +49,11 @@ ok "pthread_kill: the handler ran in the target thread, then SIGTERM ended the p
 expect_rc 0 run -- /tmp/threads exec
 [ "$OUT" = "exec from a thread" ] || fail "threads exec printed '$OUT' (stderr: $ERR)"
 ok "execve from a thread while others spin and sleep: '$OUT', exit 0"
+
+expect_rc 0 run -- /tmp/threads spawn
+[ "$OUT" = "spawned from a thread
+child exited 0" ] || fail "threads spawn printed '$OUT' (stderr: $ERR)"
+ok "posix_spawn from a thread (clone with CLONE_VM | CLONE_VFORK): the child ran, exit 0"
 
 expect_rc 0 run -- /tmp/threads mainexit
 [ "$OUT" = "main thread leaves

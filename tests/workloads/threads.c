@@ -14,6 +14,8 @@
  *   exec      a thread execs busybox echo while the others spin and sleep
  *   mainexit  main calls pthread_exit; the last thread's return ends it, 0
  *   limit     threads until pthread_create fails: the vNode's task limit
+ *   spawn     posix_spawn (clone with CLONE_VM | CLONE_VFORK in musl) of
+ *             busybox echo from a thread, and waitpid for it
  *   pages     workers fill their own slices of one 16 MiB buffer, then each
  *             checks a neighbour's: with a small ExCache, many misses of one
  *             address space in flight at once
@@ -22,6 +24,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,6 +352,24 @@ static int mode_pages(void)
 	return page_errors != 0;
 }
 
+extern char **environ;
+
+static void *spawner(void *arg)
+{
+	char *argv[] = { "echo", "spawned from a thread", NULL };
+	pid_t pid;
+	int err, status;
+
+	(void)arg;
+	err = posix_spawn(&pid, "/bin/busybox", NULL, NULL, argv, environ);
+	if (err)
+		die("posix_spawn", err);
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid", errno);
+	printf("child exited %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "sum";
@@ -382,6 +404,11 @@ int main(int argc, char **argv)
 		return mode_limit();
 	if (!strcmp(mode, "pages"))
 		return mode_pages();
+	if (!strcmp(mode, "spawn")) {
+		pthread_create(&t, NULL, spawner, NULL);
+		pthread_join(t, NULL);
+		return 0;
+	}
 	fprintf(stderr, "threads: unknown mode %s\n", mode);
 	return 2;
 }
