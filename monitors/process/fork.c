@@ -264,9 +264,9 @@ static long sys_wait4(struct process *p, struct trap_frame *f)
 			return 0;
 		if (pending_interrupt(p))
 			return -EINTR;
-		p->waiting = sched_current();
+		task_current()->in_wait4 = 1;
 		sched_block(0);
-		p->waiting = NULL;
+		task_current()->in_wait4 = 0;
 	}
 }
 

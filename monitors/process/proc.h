@@ -66,6 +66,7 @@ struct task {
 	struct task *next;           /* the process's tasks */
 	int killed;                  /* leave at the next chance (exit_group, fatal signal, execve) */
 	int mm_wait;                 /* waiting for the process's map lock (mmclient.c) */
+	int in_wait4;                /* waiting for a child of its process to change */
 	struct trap_frame *uframe;   /* user registers while in a syscall or fault */
 	uint64_t sig_pending;        /* sent to this task (tgkill, tkill) */
 	uint64_t sig_blocked;
@@ -98,7 +99,6 @@ struct process {
 	struct k_sigaction act[NSIG];
 	uint64_t sig_pending;        /* sent to the process: any task that does not block it takes it */
 	uint32_t umask;
-	struct thread *waiting;      /* a thread in wait4 for our children */
 	uint64_t start_ns;
 };
 

@@ -1738,8 +1738,9 @@ void proc_exit(struct process *p, int wait_status)
 	}
 	if (p->parent) {
 		proc_kill(p->parent, SIGCHLD);
-		if (p->parent->waiting)
-			sched_wake(p->parent->waiting);
+		for (struct task *u = p->parent->tasks; u; u = u->next)
+			if (u->in_wait4)
+				sched_wake(u->thread);
 	}
 	vnode_process_exited(p);
 	task_free(t->proc);

@@ -5,10 +5,11 @@
 # the process with 7; a thread's NULL read kills the whole process (139);
 # pthread_kill runs a handler in the target thread, then its SIGTERM ends the
 # process (143); a thread's execve replaces the whole process, its
-# posix_spawn makes a child; main's pthread_exit leaves the last thread to end
-# it (0); threads count against the vNode's 64-task limit (EAGAIN beyond);
-# four threads write and read back 16 MiB through a 4 MiB ExCache
-# (concurrent misses of one address space).
+# posix_spawn makes a child, two threads wait for their children at once;
+# main's pthread_exit leaves the last thread to end it (0); threads count
+# against the vNode's 64-task limit (EAGAIN beyond); four threads write and
+# read back 16 MiB through a 4 MiB ExCache (concurrent misses of one address
+# space).
 . "$(dirname "$0")/lib.sh"
 
 THREADS=$ROOT/build/workloads/threads
@@ -54,6 +55,10 @@ expect_rc 0 run -- /tmp/threads spawn
 [ "$OUT" = "spawned from a thread
 child exited 0" ] || fail "threads spawn printed '$OUT' (stderr: $ERR)"
 ok "posix_spawn from a thread (clone with CLONE_VM | CLONE_VFORK): the child ran, exit 0"
+
+expect_rc 0 run -- /tmp/threads waits
+[ "$OUT" = "both waits returned, children exited 0 and 0" ] || fail "threads waits printed '$OUT' (stderr: $ERR)"
+ok "two threads in waitpid at once: $OUT"
 
 expect_rc 0 run -- /tmp/threads mainexit
 [ "$OUT" = "main thread leaves

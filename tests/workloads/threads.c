@@ -16,6 +16,8 @@
  *   limit     threads until pthread_create fails: the vNode's task limit
  *   spawn     posix_spawn (clone with CLONE_VM | CLONE_VFORK in musl) of
  *             busybox echo from a thread, and waitpid for it
+ *   waits     two threads each spawn a busybox sleep 0.3 and wait for it:
+ *             both in wait4 at once
  *   pages     workers fill their own slices of one 16 MiB buffer, then each
  *             checks a neighbour's: with a small ExCache, many misses of one
  *             address space in flight at once
@@ -370,6 +372,34 @@ static void *spawner(void *arg)
 	return NULL;
 }
 
+static void *sleep_and_wait(void *arg)
+{
+	char *argv[] = { "sleep", "0.3", NULL };
+	pid_t pid;
+	int err, status;
+
+	(void)arg;
+	err = posix_spawn(&pid, "/bin/busybox", NULL, NULL, argv, environ);
+	if (err)
+		die("posix_spawn", err);
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid", errno);
+	return (void *)(intptr_t)(WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+static int mode_waits(void)
+{
+	pthread_t t[2];
+	void *ret[2];
+
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, sleep_and_wait, NULL);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], &ret[i]);
+	printf("both waits returned, children exited %d and %d\n", (int)(intptr_t)ret[0], (int)(intptr_t)ret[1]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "sum";
@@ -404,6 +434,8 @@ int main(int argc, char **argv)
 		return mode_limit();
 	if (!strcmp(mode, "pages"))
 		return mode_pages();
+	if (!strcmp(mode, "waits"))
+		return mode_waits();
 	if (!strcmp(mode, "spawn")) {
 		pthread_create(&t, NULL, spawner, NULL);
 		pthread_join(t, NULL);
