@@ -217,6 +217,17 @@ void panic(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	kprintf("\n*** KERNEL PANIC: %s\n", buf);
+	{
+		/* Who got here: the kernel keeps frame pointers (-fno-omit-frame-pointer). */
+		const uint64_t *bp = __builtin_frame_address(0);
+
+		kprintf("  backtrace:");
+		for (int i = 0; i < 12 && (uint64_t)bp >= 0xffff800000000000ull && ((uint64_t)bp & 7) == 0; i++) {
+			kprintf(" %lx", bp[1]);
+			bp = (const uint64_t *)bp[0];
+		}
+		kprintf("\n");
+	}
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }

@@ -38,16 +38,39 @@ static uint16_t *run_len;
 static uint64_t run_frames;
 #define RUN_MAX 0xffffu
 
+/*
+ * Which frames the heap holds (size-class pages, large blocks, runs): a frame
+ * freed to the frame allocator by anyone else while the heap holds it would
+ * be handed out twice and corrupt the heap far from the culprit, so
+ * frames_free asks (heap_holds_frame) and panics at the culprit instead.
+ */
+static uint8_t *held;
+
+static void hold(uint64_t pa, uint64_t pages, uint8_t v)
+{
+	uint64_t pfn = pa / PAGE_SIZE;
+
+	for (uint64_t i = 0; held && i < pages && pfn + i < run_frames; i++)
+		held[pfn + i] = v;
+}
+
+int heap_holds_frame(uint64_t pfn)
+{
+	return held && pfn < run_frames && held[pfn];
+}
+
 void heap_init(void)
 {
 	struct pfa *a = mm_pfa();
-	uint64_t bytes = a->nframes * sizeof(uint16_t);
+	uint64_t bytes = a->nframes * sizeof(uint16_t) + a->nframes;
 	uint64_t pa = frames_alloc((unsigned)((bytes + PAGE_SIZE - 1) / PAGE_SIZE));
 
 	if (!pa)
 		panic("heap: no memory for the page-run table");
 	run_len = phys_to_virt(pa);
 	run_frames = a->nframes;
+	held = (uint8_t *)(run_len + a->nframes);
+	memset(held, 0, a->nframes);
 }
 
 static void *alloc_run(size_t n)
@@ -61,6 +84,7 @@ static void *alloc_run(size_t n)
 	if (!pa)
 		return NULL;
 	run_len[pa / PAGE_SIZE] = (uint16_t)pages;
+	hold(pa, pages, 1);
 	bytes_used += pages * PAGE_SIZE;
 	return phys_to_virt(pa);
 }
@@ -74,6 +98,7 @@ static void free_run(void *p)
 		panic("kfree: %p is not an allocated block", p);
 	pages = run_len[pfn];
 	run_len[pfn] = 0;
+	hold(pfn * PAGE_SIZE, pages, 0);
 	bytes_used -= pages * PAGE_SIZE;
 	frames_free(pfn * PAGE_SIZE, (unsigned)pages);
 }
@@ -91,6 +116,7 @@ static int refill(unsigned cls)
 
 	if (!pa)
 		return -1;
+	hold(pa, 1, 1);
 	page = phys_to_virt(pa);
 	for (size_t off = 0; off + sz <= PAGE_SIZE; off += sz) {
 		struct free_block *b = (struct free_block *)(page + off);
@@ -121,6 +147,7 @@ void *kmalloc(size_t n)
 
 		if (!pa)
 			return NULL;
+		hold(pa, pages, 1);
 		h = phys_to_virt(pa);
 		h->magic = HEAP_MAGIC;
 		h->cls = LARGE_CLASS;
@@ -192,6 +219,7 @@ void kfree(void *p)
 	h->magic = 0;
 	if (h->cls == LARGE_CLASS) {
 		bytes_used -= h->npages * PAGE_SIZE;
+		hold(virt_to_phys(h), h->npages, 0);
 		frames_free(virt_to_phys(h), (unsigned)h->npages);
 		return;
 	}

@@ -82,7 +82,12 @@ uint64_t frame_alloc(void)
 
 void frames_free(uint64_t pa, unsigned count)
 {
-	uint64_t f = irq_save();
+	uint64_t f;
+
+	for (unsigned i = 0; i < count; i++)
+		if (heap_holds_frame(pa / PAGE_SIZE + i))
+			panic("mm: frame %lx freed while the kernel heap holds it", pa + (uint64_t)i * PAGE_SIZE);
+	f = irq_save();
 	int rc = pfa_free(&pfa, pa / PAGE_SIZE, count);
 
 	irq_restore(f);

@@ -14,6 +14,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -594,8 +595,19 @@ static void prepare_disks(struct up_run *u)
 
 static void prepare_pools(struct up_run *u)
 {
-	if (!u->c.pool_bytes)
+	struct statvfs fs;
+	uint64_t pairs = (uint64_t)u->c.counts[0] * (uint64_t)u->c.counts[1], room;
+
+	if (!u->c.pool_bytes || !pairs)
 		return;
+	/* The files are sparse, but a guest that writes past what tmpfs can hold dies of SIGBUS. */
+	if (statvfs("/dev/shm", &fs))
+		die("cannot use /dev/shm for pool windows: %s (or use --pool off)", strerror(errno));
+	room = (uint64_t)fs.f_bavail * fs.f_frsize;
+	if (room < pairs * u->c.pool_bytes)
+		die("/dev/shm has %llu MiB free, too little for %llu pool window%s of %llu MiB "
+		    "(use a smaller --pool SIZE or --pool off)", (unsigned long long)(room >> 20),
+		    (unsigned long long)pairs, pairs == 1 ? "" : "s", (unsigned long long)(u->c.pool_bytes >> 20));
 	for (int i = 0; i < u->nn; i++)
 		for (int k = 0; k < u->nn; k++)
 			if (!strcmp(u->nodes[i].role, "memory") && !strcmp(u->nodes[k].role, "process"))

@@ -98,8 +98,9 @@ ok "its regions are gone after the exit (event space-gone)"
 tess fs put "$RANDWRITE" /bin/randwrite >/dev/null || fail "tess fs put randwrite"
 q_is "SELECT used_bytes FROM pools WHERE node = $mnode" 0 ||
 	fail "pool of m$mnode in use before randwrite: $(q "SELECT * FROM pools")"
-# 48 MiB through a 16 MiB ExCache: evicted pages go to the memory node.
-run --excache 16M -- /bin/randwrite 48 >"$STATE/randwrite.out" 2>&1 &
+# 48 MiB through a 16 MiB ExCache: evicted pages go to the memory node, and stay
+# there 4 s after the check (through the pool window the run itself takes about 1 s).
+run --excache 16M -- /bin/randwrite 48 1 4 >"$STATE/randwrite.out" 2>&1 &
 bg=$!
 used() {
 	[ "$(q "SELECT used_bytes FROM pools WHERE node = $mnode")" -ge $((8 << 20)) ]

@@ -8,11 +8,14 @@
  *
  * Built with musl-gcc -static (tests/build.mk) and run in a vNode by
  * tests/integration/t-run-excache.sh with an ExCache far smaller than SIZE.
- * Usage: randwrite [SIZE_MIB [SEED]]   (default 256 MiB, seed 1)
+ * Usage: randwrite [SIZE_MIB [SEED [HOLD_SECONDS]]]   (default 256 MiB, seed 1)
+ * HOLD_SECONDS: keep the memory that long after the check, before exiting
+ * (t-state-procs watches the memory node's use meanwhile).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #define PAGE      4096u
@@ -70,12 +73,13 @@ int main(int argc, char **argv)
 {
 	unsigned long mib = argc > 1 ? strtoul(argv[1], NULL, 10) : 256;
 	uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 1;
+	unsigned hold = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 0;
 	uint32_t npages, *order, bad = 0, first_bad = 0;
 	uint64_t *sums;
 	uint8_t *mem;
 
-	if (argc > 3 || mib == 0 || mib > 65536) {
-		fprintf(stderr, "usage: randwrite [SIZE_MIB [SEED]]\n");
+	if (argc > 4 || mib == 0 || mib > 65536 || hold > 3600) {
+		fprintf(stderr, "usage: randwrite [SIZE_MIB [SEED [HOLD_SECONDS]]]\n");
 		return 2;
 	}
 	npages = (uint32_t)(mib * (1u << 20) / PAGE);
@@ -124,5 +128,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("randwrite: %u pages (%lu MiB) written and verified in random order\n", npages, mib);
+	fflush(stdout);
+	if (hold)
+		sleep(hold);
 	return 0;
 }

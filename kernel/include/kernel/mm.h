@@ -20,6 +20,7 @@ void frame_free(uint64_t pa);
 struct pfa *mm_pfa(void);
 
 void heap_init(void);                      /* after mm_init */
+int heap_holds_frame(uint64_t pfn);        /* whether the heap holds this frame (frames_free checks) */
 void *kmalloc(size_t n);
 void *kzalloc(size_t n);
 void kfree(void *p);
