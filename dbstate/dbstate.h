@@ -185,10 +185,14 @@ int dbstate_space_report(struct dbstate *s, int mnode, const struct dbs_space *s
 			 const struct dbs_region *r, int n);
 
 /*
- * What memory node node's pool holds now: capacity, used bytes, spaces and
- * the time (no event: a measurement, like a heartbeat). -ENOENT if it has no pool.
+ * What memory node node's pools hold now, in one transaction: its own
+ * memory ('dram': capacity, used bytes, spaces) and its pool windows shared
+ * with process nodes ('cxl', DBS_CXL_LATENCY_NS; the row is made on the first
+ * report with cxl_capacity > 0 and removed when a report has none), with the
+ * time (no event: a measurement, like a heartbeat). -ENOENT if it has no pool.
  */
+#define DBS_CXL_LATENCY_NS 3000   /* a 4 KiB page copied out of a window under TCG: 2-4 us */
 int dbstate_pool_report(struct dbstate *s, int node, uint64_t capacity, uint64_t used,
-			uint32_t spaces);
+			uint32_t spaces, uint64_t cxl_capacity, uint64_t cxl_used);
 
 #endif

@@ -386,25 +386,23 @@ fail:
 
 /* ---- pools -------------------------------------------------------------------------- */
 
-int dbstate_pool_report(struct dbstate *s, int node, uint64_t capacity, uint64_t used,
-			uint32_t spaces)
+/* One pool row's measurement; -ENOENT if the row is not there. */
+static int pool_update(struct dbstate *s, int node, const char *kind, uint64_t capacity, uint64_t used,
+		       uint32_t spaces, const char *ts)
 {
 	struct db_stmt *st;
-	char ts[DBS_TS_LEN];
 	int rc;
 
-	if (capacity > (uint64_t)INT64_MAX || used > (uint64_t)INT64_MAX)
-		return -EINVAL;
 	rc = db_prepare(s->db, "UPDATE pools SET capacity_bytes = $2, used_bytes = $3, spaces = $4,"
-			" reported_at = $5 WHERE node = $1 AND kind = 'dram' RETURNING id", &st);
+			" reported_at = $5 WHERE node = $1 AND kind = $6 RETURNING id", &st);
 	if (rc < 0)
 		return rc;
-	dbstate_now_iso(ts);
 	db_bind_i64(st, 1, node);
 	db_bind_i64(st, 2, (int64_t)capacity);
 	db_bind_i64(st, 3, (int64_t)used);
 	db_bind_i64(st, 4, spaces);
 	db_bind_text(st, 5, ts);
+	db_bind_text(st, 6, kind);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		rc = db_step(st) < 0 ? -EIO : 0;
@@ -412,4 +410,49 @@ int dbstate_pool_report(struct dbstate *s, int node, uint64_t capacity, uint64_t
 		rc = -ENOENT;
 	db_finalize(st);
 	return rc;
+}
+
+/* Make or drop node's 'cxl' row (ids are MAX + 1, as everywhere in gmmd's tables). */
+static int pool_cxl_row(struct dbstate *s, int node, int present)
+{
+	struct db_stmt *st;
+	int rc;
+
+	rc = db_prepare(s->db, present ?
+			"INSERT INTO pools (id, node, kind, capacity_bytes, used_bytes, latency_class)"
+			" SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM pools), $1, 'cxl', 0, 0, $2"
+			" WHERE NOT EXISTS (SELECT 1 FROM pools WHERE node = $1 AND kind = 'cxl')" :
+			"DELETE FROM pools WHERE node = $1 AND kind = 'cxl' AND $2 = $2", &st);
+	if (rc < 0)
+		return rc;
+	db_bind_i64(st, 1, node);
+	db_bind_i64(st, 2, DBS_CXL_LATENCY_NS);
+	rc = db_step(st);
+	db_finalize(st);
+	return rc < 0 ? rc : 0;
+}
+
+int dbstate_pool_report(struct dbstate *s, int node, uint64_t capacity, uint64_t used,
+			uint32_t spaces, uint64_t cxl_capacity, uint64_t cxl_used)
+{
+	char ts[DBS_TS_LEN];
+	int rc;
+
+	if (capacity > (uint64_t)INT64_MAX || used > (uint64_t)INT64_MAX ||
+	    cxl_capacity > (uint64_t)INT64_MAX || cxl_used > cxl_capacity)
+		return -EINVAL;
+	dbstate_now_iso(ts);
+	rc = dbs_begin(s);
+	if (rc < 0)
+		return rc;
+	rc = pool_update(s, node, "dram", capacity, used, spaces, ts);
+	if (rc == 0)
+		rc = pool_cxl_row(s, node, cxl_capacity > 0);
+	if (rc == 0 && cxl_capacity > 0)
+		rc = pool_update(s, node, "cxl", cxl_capacity, cxl_used, spaces, ts);
+	if (rc < 0) {
+		dbs_rollback(s);
+		return rc;
+	}
+	return dbs_commit(s);
 }

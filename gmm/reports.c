@@ -134,11 +134,15 @@ static int32_t on_pool(struct gmmd *g, const struct fab_view *v)
 		return -EPERM;
 	}
 	memcpy(&p, v->payload, sizeof(p));
-	if (p.used_bytes > p.capacity_bytes) {
+	if (p.used_bytes > p.capacity_bytes || p.cxl_capacity_bytes > p.capacity_bytes ||
+	    p.cxl_used_bytes > p.cxl_capacity_bytes || p.cxl_used_bytes > p.used_bytes) {
 		rc_.invalid++;
 		return -EINVAL;
 	}
-	if (dbstate_pool_report(g->db, v->hdr->src, p.capacity_bytes, p.used_bytes, p.spaces) < 0) {
+	/* The node's own memory and its pool windows are two pools of different latency. */
+	if (dbstate_pool_report(g->db, v->hdr->src, p.capacity_bytes - p.cxl_capacity_bytes,
+				p.used_bytes - p.cxl_used_bytes, p.spaces, p.cxl_capacity_bytes,
+				p.cxl_used_bytes) < 0) {
 		db_failed(g, "pool use");
 		return -EIO;
 	}

@@ -578,6 +578,8 @@ struct rep_pool {
 	uint64_t pages;
 	uint32_t spaces;
 	uint32_t reserved;
+	uint64_t cxl_capacity_bytes;  /* of which in pool windows shared with process nodes */
+	uint64_t cxl_used_bytes;
 } __attribute__((packed));
 
 #define REP_SPACE_GONE      0x1u  /* the space was destroyed: no regions follow */

@@ -124,6 +124,15 @@ static void drain_pools(void)
 	}
 }
 
+void memory_pool_windows(uint64_t *capacity, uint64_t *used)
+{
+	*capacity = *used = 0;
+	for (unsigned i = 0; i < npools; i++) {
+		*capacity += (uint64_t)pools[i].store.w->lay.nslots * MEM_PAGE_SIZE;
+		*used += (uint64_t)pools[i].store.used * MEM_PAGE_SIZE;
+	}
+}
+
 static uint64_t setup_pools(uint16_t self)
 {
 	uint64_t slots = 0;

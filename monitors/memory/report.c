@@ -242,6 +242,13 @@ static int send_pool(const struct memsvc *s)
 	p->used_bytes = info.used_bytes;
 	p->pages = info.pages;
 	p->spaces = info.spaces;
+	{
+		uint64_t cap, used;
+
+		memory_pool_windows(&cap, &used);
+		p->cxl_capacity_bytes = cap;
+		p->cxl_used_bytes = used;
+	}
 	if (pool_ok && !memcmp(p, &pool_sent, sizeof(*p)))
 		return 0;
 	pool_sent = *p;

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include "memsvc.h"
 
+/* The part of the page store in pool windows (main.c): bytes of slots, bytes holding pages. */
+void memory_pool_windows(uint64_t *capacity, uint64_t *used);
+
 /* Send what changed, at most once a second; >0 if it sent anything. */
 int mem_report_poll(const struct memsvc *s, uint64_t now);
 #endif

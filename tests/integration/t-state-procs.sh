@@ -96,21 +96,25 @@ ok "its regions are gone after the exit (event space-gone)"
 
 # ---- the pool's use ------------------------------------------------------------------------
 tess fs put "$RANDWRITE" /bin/randwrite >/dev/null || fail "tess fs put randwrite"
-q_is "SELECT used_bytes FROM pools WHERE node = $mnode" 0 ||
-	fail "pool of m$mnode in use before randwrite: $(q "SELECT * FROM pools")"
+q_is "SELECT SUM(used_bytes) FROM pools WHERE node = $mnode" 0 ||
+	fail "pools of m$mnode in use before randwrite: $(q "SELECT * FROM pools")"
+# Its own memory and the pool window it shares with p1 (docs/pool.md) are two pools.
+q_is "SELECT COUNT(*) FROM pools WHERE node = $mnode AND kind = 'cxl' AND capacity_bytes > 0 AND latency_class < 250000" 1 ||
+	fail "no cxl pool row for m$mnode: $(q "SELECT * FROM pools")"
+ok "m$mnode has a dram and a cxl pool: $(q "SELECT kind, capacity_bytes, latency_class FROM pools WHERE node = $mnode ORDER BY kind" | tr '\n' ';')"
 # 48 MiB through a 16 MiB ExCache: evicted pages go to the memory node, and stay
 # there 4 s after the check (through the pool window the run itself takes about 1 s).
 run --excache 16M -- /bin/randwrite 48 1 4 >"$STATE/randwrite.out" 2>&1 &
 bg=$!
 used() {
-	[ "$(q "SELECT used_bytes FROM pools WHERE node = $mnode")" -ge $((8 << 20)) ]
+	[ "$(q "SELECT used_bytes FROM pools WHERE node = $mnode AND kind = 'cxl'")" -ge $((8 << 20)) ]
 }
 wait_until 90 used || fail "pool of m$mnode never showed 8 MiB used: $(q "SELECT * FROM pools")"
-pool=$(q "SELECT used_bytes, capacity_bytes, spaces, reported_at FROM pools WHERE node = $mnode")
-q_is "SELECT capacity_bytes > used_bytes AND reported_at IS NOT NULL FROM pools WHERE node = $mnode" 1 ||
+pool=$(q "SELECT used_bytes, capacity_bytes, spaces, reported_at FROM pools WHERE node = $mnode AND kind = 'cxl'")
+q_is "SELECT capacity_bytes > used_bytes AND reported_at IS NOT NULL FROM pools WHERE node = $mnode AND kind = 'cxl'" 1 ||
 	fail "pool row: $pool"
 ok "while randwrite runs: pool of m$mnode used/capacity/spaces/reported_at = $pool"
 wait $bg || fail "randwrite failed: $(cat "$STATE/randwrite.out")"
-wait_until 10 q_is "SELECT used_bytes FROM pools WHERE node = $mnode" 0 ||
+wait_until 10 q_is "SELECT SUM(used_bytes) FROM pools WHERE node = $mnode" 0 ||
 	fail "pool of m$mnode still in use after randwrite: $(q "SELECT * FROM pools")"
 ok "after randwrite: pool of m$mnode back to 0 bytes used"

@@ -606,13 +606,32 @@ static void test_pool_report(void **state)
 	struct dbstate *s = cluster(f);
 
 	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM pools WHERE reported_at IS NULL"), 2);
-	assert_int_equal(dbstate_pool_report(s, 4, 400u << 20, 3u << 20, 2), 0);
+	assert_int_equal(dbstate_pool_report(s, 4, 400u << 20, 3u << 20, 2, 0, 0), 0);
 	assert_string_equal(raw_text(f->path, "SELECT capacity_bytes || ' ' || used_bytes || ' ' || spaces ||"
 				     " ' ' || (reported_at IS NOT NULL) FROM pools WHERE node = 4"),
 			    "419430400 3145728 2 1");
 	assert_int_equal(raw_count(f->path, "SELECT used_bytes FROM pools WHERE node = 3"), 0);
-	assert_int_equal(dbstate_pool_report(s, 1, 1, 0, 0), -ENOENT);    /* a process node has no pool */
-	assert_int_equal(dbstate_pool_report(s, 4, 1ull << 63, 0, 0), -EINVAL);
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM pools WHERE kind = 'cxl'"), 0);
+	assert_int_equal(dbstate_pool_report(s, 1, 1, 0, 0, 0, 0), -ENOENT);    /* a process node has no pool */
+	assert_int_equal(dbstate_pool_report(s, 4, 1ull << 63, 0, 0, 0, 0), -EINVAL);
+	assert_int_equal(dbstate_pool_report(s, 4, 1, 0, 0, 8, 9), -EINVAL);      /* more used than there is */
+	/* Pool windows: a 'cxl' row of their own, with its latency class, made once and kept up to date. */
+	assert_int_equal(dbstate_pool_report(s, 4, 100u << 20, 1u << 20, 3, 1u << 30, 5u << 20), 0);
+	assert_int_equal(dbstate_pool_report(s, 4, 100u << 20, 1u << 20, 3, 1u << 30, 6u << 20), 0);
+	assert_string_equal(raw_text(f->path, "SELECT capacity_bytes || ' ' || used_bytes || ' ' || latency_class"
+				     " FROM pools WHERE node = 4 AND kind = 'cxl'"), "1073741824 6291456 3000");
+	assert_string_equal(raw_text(f->path, "SELECT capacity_bytes || ' ' || used_bytes FROM pools"
+				     " WHERE node = 4 AND kind = 'dram'"), "104857600 1048576");
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM pools WHERE kind = 'cxl'"), 1);
+	/* "Under 250 us" is a WHERE clause. */
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM pools WHERE latency_class < 250000"
+				   " AND kind = 'cxl' AND capacity_bytes - used_bytes > 0"), 1);
+	/* A report without windows (the node came back with --pool off) drops the row. */
+	assert_int_equal(dbstate_pool_report(s, 4, 100u << 20, 1u << 20, 3, 0, 0), 0);
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM pools WHERE kind = 'cxl'"), 0);
+	/* A failed report changes nothing. */
+	assert_int_equal(dbstate_pool_report(s, 1, 1, 0, 0, 1u << 30, 0), -ENOENT);
+	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM pools WHERE kind = 'cxl'"), 0);
 	/* A measurement, not a state change: no event. */
 	assert_int_equal(raw_count(f->path, "SELECT COUNT(*) FROM events WHERE kind NOT IN ('join')"), 0);
 	dbstate_close(s);
