@@ -472,6 +472,8 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 		c->st.misses++;
 		if (rc == 0 && rlen == sizeof(*rp) + MEM_PAGE_SIZE && !(rp->flags & MEM_PAGE_ZERO))
 			memcpy(page, rp + 1, MEM_PAGE_SIZE);
+		else if (rc == 0 && rlen >= sizeof(*rp) && r.kind == MEM_REGION_FILE)
+			rc = as->fill_from_file(as, &r, page);   /* never written: the file's page */
 		else if (rc == 0 && rlen >= sizeof(*rp))
 			memset(page, 0, MEM_PAGE_SIZE);
 		else if (rc == 0)

@@ -491,8 +491,8 @@ int proc_exec(struct process *p, const char *path, const char *const *argv, size
 		const char *b = strrchr_slash(path);
 		strlcpy(p->comm, b, sizeof(p->comm));
 	}
-	proc_report_exec(p, t.argv, t.argc);
 	strlcpy(p->exe, t.path, sizeof(p->exe));
+	proc_report_exec(p, t.argv, t.argc);
 	for (int i = 0; i < NSIG; i++)
 		if (p->act[i].handler > 1)
 			p->act[i].handler = 0;   /* caught signals revert to default on exec */

@@ -56,18 +56,27 @@ static long do_fork(struct process *p, struct trap_frame *f, uint64_t flags, uin
 		goto fail;
 	rq.parent_as = p->as.as_id;
 	rq.child_as = ((uint64_t)fabric_self() << 40) | next_as_serial++;
-	rc = fabric_call(vn->mnode, FAB_OP_MEM_AS_FORK, &rq, sizeof(rq), NULL, 0, &rlen, 0, 0);
-	if (rc)
-		goto fail;
 	rc = aspace_init(&c->as, rq.child_as, vn->mnode, vn->cache);
 	if (rc)
-		goto fail_remote;
+		goto fail;
 	c->as.owner = c;
 	c->as.region_of = p->as.region_of;
 	c->as.fill_from_file = p->as.fill_from_file;
+	/*
+	 * Which pages the memory node holds, taken before the call: while it
+	 * copies, other tasks' misses may still put the parent's evicted file
+	 * pages there (excache keeps them), which the child then reads from the
+	 * file instead; a page the child believed held but was not copied would
+	 * come back as zeros.
+	 */
 	rc = aspace_copy_backed(&c->as, &p->as);
 	if (rc == 0)
-		rc = vm_space_clone(&c->vm, &p->vm, p->vm.ops, c);
+		rc = fabric_call(vn->mnode, FAB_OP_MEM_AS_FORK, &rq, sizeof(rq), NULL, 0, &rlen, 0, 0);
+	if (rc) {
+		aspace_release(&c->as);
+		goto fail;
+	}
+	rc = vm_space_clone(&c->vm, &p->vm, p->vm.ops, c);
 	if (rc) {
 		aspace_release(&c->as);
 		goto fail_remote;
