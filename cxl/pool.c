@@ -234,21 +234,36 @@ static int64_t p_find(const struct cxl_window *w, uint64_t as_id, uint64_t vpn)
 	return -1;
 }
 
+/* The directory's sequence (even), or -1 (after a pause) while the memory node changes it. */
+static int64_t seq_stable(const struct cxl_window *w)
+{
+	uint64_t s = __atomic_load_n(&w->hdr->m.seq, __ATOMIC_ACQUIRE);
+
+	if (s & 1) {
+		relax();
+		return -1;
+	}
+	return (int64_t)s;
+}
+
+/* Whether the directory has not changed since seq_stable() gave since. */
+static bool seq_unchanged(const struct cxl_window *w, int64_t since)
+{
+	return __atomic_load_n(&w->hdr->m.seq, __ATOMIC_ACQUIRE) == (uint64_t)since;
+}
+
 int cxl_p_read(struct cxl_window *w, uint64_t as_id, uint64_t vpn, void *dst)
 {
 	for (int t = 0; t < READ_TRIES; t++) {
-		uint64_t s = __atomic_load_n(&w->hdr->m.seq, __ATOMIC_ACQUIRE);
-		int64_t slot;
+		int64_t s = seq_stable(w), slot;
 
-		if (s & 1) {
-			relax();
+		if (s < 0)
 			continue;
-		}
 		slot = p_find(w, as_id, vpn);
 		if (slot >= 0)
 			memcpy(dst, cxl_slot_page(w, (uint32_t)slot), CXL_PAGE);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&w->hdr->m.seq, __ATOMIC_ACQUIRE) == s)
+		if (seq_unchanged(w, s))
 			return slot >= 0 ? CXL_FOUND : CXL_ABSENT;
 	}
 	return CXL_BUSY;
@@ -257,23 +272,20 @@ int cxl_p_read(struct cxl_window *w, uint64_t as_id, uint64_t vpn, void *dst)
 int cxl_p_write_existing(struct cxl_window *w, uint64_t as_id, uint64_t vpn, const void *src)
 {
 	for (int t = 0; t < READ_TRIES; t++) {
-		uint64_t s = __atomic_load_n(&w->hdr->m.seq, __ATOMIC_ACQUIRE);
-		int64_t slot;
+		int64_t s = seq_stable(w), slot;
 
-		if (s & 1) {
-			relax();
+		if (s < 0)
 			continue;
-		}
 		slot = p_find(w, as_id, vpn);
 		if (slot < 0) {
-			if (__atomic_load_n(&w->hdr->m.seq, __ATOMIC_ACQUIRE) == s)
+			if (seq_unchanged(w, s))
 				return CXL_ABSENT;
 			continue;
 		}
 		/* Announce the slot, then make sure it was still the page's after that. */
 		__atomic_store_n(&w->hdr->p.hazard, (uint64_t)slot + 1, __ATOMIC_RELAXED);
 		full_fence();
-		if (__atomic_load_n(&w->hdr->m.seq, __ATOMIC_ACQUIRE) != s) {
+		if (!seq_unchanged(w, s)) {
 			__atomic_store_n(&w->hdr->p.hazard, 0, __ATOMIC_RELEASE);
 			continue;
 		}
