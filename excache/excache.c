@@ -341,6 +341,16 @@ static void keep_file_page(struct aspace *as, uint64_t vpage, const void *data)
 	pool_put(as, vpage, data);
 }
 
+/* Write a dirty victim back on its own (no fetch to ride on); a failure loses it, said loudly. */
+static void evict_dirty(struct aspace *vas, uint64_t vpage, const void *data)
+{
+	int rc = writeback(vas, vpage, data);
+
+	vas->cache->st.writebacks++;
+	if (rc)
+		pr_err("excache: writeback of %lx failed (%d): data lost", vpage, rc);
+}
+
 static void record_latency(struct excache *c, uint64_t ns)
 {
 	uint64_t us = ns / 1000;
@@ -413,10 +423,7 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 
 		/* The victim leaves first: the line is about to hold the new page. */
 		if (dirty) {
-			rc = writeback(vas, vvpage, page);
-			c->st.writebacks++;
-			if (rc)
-				pr_err("excache: writeback of %lx failed (%d): data lost", vvpage, rc);
+			evict_dirty(vas, vvpage, page);
 			dirty = 0;
 		}
 		t0 = ktime_ns();
@@ -458,10 +465,7 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 			c->st.writebacks++;
 			dirty = 0;
 		} else if (dirty) {
-			rc = writeback(vas, vvpage, page);
-			c->st.writebacks++;
-			if (rc)
-				pr_err("excache: writeback of %lx failed (%d): data lost", vvpage, rc);
+			evict_dirty(vas, vvpage, page);
 			dirty = 0;
 		}
 		rc = fabric_call(as->mnode, FAB_OP_MEM_FETCH, fb->req, len, fb->rep, sizeof(fb->rep),
@@ -483,11 +487,8 @@ int excache_fault(struct aspace *as, uint64_t va, unsigned access)
 			goto fail;
 	} else {
 		if (dirty) {
-			rc = writeback(vas, vvpage, page);
-			c->st.writebacks++;
-			if (rc) {
-				pr_err("excache: writeback of %lx failed (%d): data lost", vvpage, rc);
-			}
+			evict_dirty(vas, vvpage, page);
+			dirty = 0;
 		}
 		if (r.kind == MEM_REGION_FILE) {
 			uint64_t t0 = ktime_ns();

@@ -127,6 +127,34 @@ static void on_moved(void *arg, uint64_t from, uint64_t to, uint64_t len)
 
 static const struct vm_space_ops as_ops = { .removed = on_removed, .moved = on_moved };
 
+/* The region at vaddr, growing a stack down to it as Linux's fault path does; NULL if none. */
+static const struct vm_region *region_at(struct mem_as *as, uint64_t vaddr)
+{
+	const struct vm_region *r = vm_find(&as->vs, vaddr);
+
+	if (!r && vm_grow_stack(&as->vs, vaddr) == 0)
+		r = vm_find(&as->vs, vaddr);
+	return r;
+}
+
+/* Whether one more page fits (store capacity, room in the space's map); counts a refusal. */
+static int room_for_page(struct memsvc *s, struct mem_as *as)
+{
+	if (s->st.pages >= s->cfg.capacity_pages || idmap_reserve(&as->pages, as->pages.count + 1)) {
+		s->st.store_full++;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* page becomes key of as (room made first): stored, counted, published. */
+static void put_page(struct mem_as *as, uint64_t key, void *page)
+{
+	idmap_put(&as->pages, key, page);   /* room reserved: cannot fail */
+	as->svc->st.pages++;
+	page_placed(as, key, page);
+}
+
 static bool all_zero(const uint8_t *p)
 {
 	for (unsigned i = 0; i < MEM_PAGE_SIZE; i += 8) {
@@ -145,15 +173,12 @@ static bool all_zero(const uint8_t *p)
  */
 static int store_page(struct memsvc *s, struct mem_as *as, uint64_t vaddr, const uint8_t *data)
 {
-	const struct vm_region *r = vm_find(&as->vs, vaddr);
+	const struct vm_region *r = region_at(as, vaddr);
 	uint64_t key = vaddr >> PAGE_SHIFT_;
 	void *page;
 
-	if (!r) {
-		if (vm_grow_stack(&as->vs, vaddr))
-			return -EFAULT;
-		r = vm_find(&as->vs, vaddr);
-	}
+	if (!r)
+		return -EFAULT;
 	page = idmap_get(&as->pages, key);
 	if (r->kind == VM_ANON && all_zero(data)) {
 		/* A zero anonymous page costs nothing: the next fetch says MEM_PAGE_ZERO. */
@@ -164,15 +189,14 @@ static int store_page(struct memsvc *s, struct mem_as *as, uint64_t vaddr, const
 		return 0;
 	}
 	if (!page) {
-		if (s->st.pages >= s->cfg.capacity_pages || idmap_reserve(&as->pages, as->pages.count + 1) ||
-		    !(page = s->cfg.frames.alloc(s->cfg.frames.arg, as->owner))) {
+		if (room_for_page(s, as))
+			return -ENOMEM;
+		if (!(page = s->cfg.frames.alloc(s->cfg.frames.arg, as->owner))) {
 			s->st.store_full++;
 			return -ENOMEM;
 		}
 		memcpy(page, data, MEM_PAGE_SIZE);
-		idmap_put(&as->pages, key, page);   /* room reserved: cannot fail */
-		s->st.pages++;
-		page_placed(as, key, page);
+		put_page(as, key, page);
 		return 0;
 	}
 	memcpy(page, data, MEM_PAGE_SIZE);
@@ -191,21 +215,17 @@ int memsvc_adopt(struct memsvc *s, uint16_t owner, uint64_t as_id, uint64_t vpn,
 		s->st.refused++;
 		return -EACCES;
 	}
-	if (!vm_find(&as->vs, vaddr) && (vm_grow_stack(&as->vs, vaddr) || !vm_find(&as->vs, vaddr))) {
+	if (!region_at(as, vaddr)) {
 		s->st.wb_dropped++;
 		return -EFAULT;
 	}
 	old = idmap_remove(&as->pages, vpn);
 	if (old)
 		free_page(as, vpn, old);
-	if (s->st.pages >= s->cfg.capacity_pages || idmap_reserve(&as->pages, as->pages.count + 1)) {
-		s->st.store_full++;
+	if (room_for_page(s, as))
 		return -ENOMEM;
-	}
-	idmap_put(&as->pages, vpn, page);   /* room reserved: cannot fail */
-	s->st.pages++;
+	put_page(as, vpn, page);
 	s->st.writebacks++;
-	page_placed(as, vpn, page);
 	return 0;
 }
 
@@ -332,9 +352,7 @@ static void copy_page(void *arg, uint64_t key, void *page)
 		return;
 	}
 	memcpy(copy, page, MEM_PAGE_SIZE);
-	idmap_put(&c->child->pages, key, copy);   /* reserved: cannot fail */
-	c->s->st.pages++;
-	page_placed(c->child, key, copy);
+	put_page(c->child, key, copy);            /* reserved for all of them */
 }
 
 static int op_as_fork(struct memsvc *s, const struct fabric_msg *m, void *reply, uint32_t *rlen)
@@ -543,9 +561,7 @@ static int op_fetch(struct memsvc *s, const struct fabric_msg *m, void *reply, u
 			s->st.wb_dropped++;   /* its space is gone */
 		}
 	}
-	r = vm_find(&as->vs, rq->vaddr);
-	if (!r && vm_grow_stack(&as->vs, rq->vaddr) == 0)
-		r = vm_find(&as->vs, rq->vaddr);
+	r = region_at(as, rq->vaddr);
 	if (!r || !vm_region_allows(r, rq->access ? rq->access : MEM_ACCESS_READ))
 		return -EFAULT;
 	memset(rp, 0, sizeof(*rp));
